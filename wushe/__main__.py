@@ -1,0 +1,3 @@
+from wushe.cli import main
+
+main()

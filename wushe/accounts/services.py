@@ -1,0 +1,266 @@
+"""Every write about accounts: sign-in (with throttling), API tokens, users and grants."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from wushe.audit.models import AuditEvent
+from wushe.audit.services import audit_record
+from wushe.core import context
+from wushe.core.errors import NotAuthenticated, NotFound, Throttled, ValidationFailed
+from wushe.organizations.models import Organization
+from wushe.regions.models import Region
+
+from .models import ApiToken, RoleGrant, User
+from .roles import ALLOWED_LEVELS, Role
+from .scoping import forget_grants
+
+TOKEN_PREFIX = "wst_"
+LOGIN_FAILED = "accounts.login.failed"
+LOGIN_SUCCEEDED = "accounts.login.succeeded"
+LOGIN_THROTTLED = "accounts.login.throttled"
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _primary_region(user: User) -> str:
+    grant = (
+        RoleGrant.objects.filter(user=user, revoked_at__isnull=True, region__isnull=False)
+        .order_by("granted_at")
+        .values_list("region_id", flat=True)
+        .first()
+    )
+    return grant or ""
+
+
+def _login_throttled(username: str, ip: str | None) -> bool:
+    """Failed sign-ins in the window, counted from the audit log itself: one source of truth
+    that every application process shares, with no extra store."""
+    conf = settings.WUSHE
+    since = timezone.now() - timedelta(seconds=conf["LOGIN_WINDOW_SECONDS"])
+    failures = AuditEvent.objects.filter(action=LOGIN_FAILED, at__gte=since)
+    if failures.filter(actor_label=username).count() >= conf["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
+        return True
+    return bool(
+        ip and failures.filter(ip=ip).count() >= conf["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    )
+
+
+def login_authenticate(*, username: str, password: str, channel: str) -> User:
+    """Check a username and password. Every attempt is audited; after too many failures for
+    the account or the client address, attempts answer `auth.throttled` (429) without checking
+    the password, until the window has passed."""
+    username = (username or "").strip()[:150]
+    ip = context.current().ip
+    if _login_throttled(username, ip):
+        with transaction.atomic():
+            audit_record(
+                action=LOGIN_THROTTLED,
+                actor_label=username,
+                changes={"channel": channel},
+                outcome=AuditEvent.Outcome.FAILURE,
+            )
+        raise Throttled(
+            _("登录失败次数过多，请 15 分钟后再试。"),
+            code="auth.throttled",
+            retry_after=settings.WUSHE["LOGIN_WINDOW_SECONDS"],
+        )
+    user = authenticate(username=username, password=password or "")
+    if user is None:
+        with transaction.atomic():
+            audit_record(
+                action=LOGIN_FAILED,
+                actor_label=username,
+                changes={"channel": channel},
+                outcome=AuditEvent.Outcome.FAILURE,
+            )
+        raise NotAuthenticated(_("用户名或密码错误。"), code="auth.invalid_credentials")
+    assert isinstance(user, User)
+    with transaction.atomic():
+        audit_record(
+            action=LOGIN_SUCCEEDED,
+            actor=user,
+            target=user,
+            region_code=_primary_region(user),
+            changes={"channel": channel},
+        )
+    return user
+
+
+def token_issue(*, user: User, name: str = "", ttl_hours: int | None = None) -> tuple[str, ApiToken]:
+    """Create an API token; returns the plaintext (shown once) and the stored row."""
+    hours = ttl_hours if ttl_hours is not None else settings.WUSHE["TOKEN_TTL_HOURS"]
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            key_hash=_hash_token(plaintext),
+            key_prefix=plaintext[:12],
+            name=name[:100],
+            expires_at=timezone.now() + timedelta(hours=hours),
+        )
+        audit_record(
+            action="accounts.token.issued",
+            actor=user,
+            target=token,
+            region_code=_primary_region(user),
+            changes={"expires_at": token.expires_at.isoformat(), "name": token.name},
+        )
+    return plaintext, token
+
+
+def token_authenticate(*, plaintext: str) -> tuple[User, ApiToken]:
+    """Resolve a bearer token to its user, or raise NotAuthenticated with a precise code."""
+    if not plaintext or not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
+        raise NotAuthenticated(_("访问令牌无效。"), code="auth.token_invalid")
+    token = (
+        ApiToken.objects.select_related("user").filter(key_hash=_hash_token(plaintext)).first()
+    )
+    if token is None or not token.user.is_active:
+        raise NotAuthenticated(_("访问令牌无效。"), code="auth.token_invalid")
+    now = timezone.now()
+    if token.revoked_at is not None:
+        raise NotAuthenticated(_("访问令牌已被撤销，请重新登录。"), code="auth.token_revoked")
+    if token.expires_at <= now:
+        raise NotAuthenticated(_("访问令牌已过期，请重新登录。"), code="auth.token_expired")
+    # Record use at most once a minute: a read must not turn into a write on every request.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user, token
+
+
+def token_revoke(*, token_id: int, actor: User) -> ApiToken:
+    """Revoke one of the actor's own tokens (admins: anyone's). Revoking twice is a no-op."""
+    with transaction.atomic(durable=True):
+        lookup = Q(pk=token_id)
+        if not actor.is_superuser:
+            lookup &= Q(user=actor)
+        token = ApiToken.objects.select_for_update().filter(lookup).first()
+        if token is None:
+            raise NotFound(_("未找到该令牌。"), code="auth.token_not_found")
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            audit_record(
+                action="accounts.token.revoked",
+                actor=actor,
+                target=token,
+                region_code=_primary_region(token.user),
+            )
+    return token
+
+
+def user_create(
+    *, username: str, password: str | None, display_name: str = "", actor: Any = None
+) -> User:
+    with transaction.atomic():
+        if User.objects.filter(username=username).exists():
+            raise ValidationFailed(
+                _("用户名已存在。"), code="accounts.username_taken", fields={"username": username}
+            )
+        user = User(username=username, display_name=display_name)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+        audit_record(
+            action="accounts.user.created",
+            actor=actor,
+            target=user,
+            changes={"username": username, "display_name": display_name},
+        )
+    return user
+
+
+def grant_create(
+    *,
+    user: User,
+    role: str,
+    region_code: str | None,
+    organization: Organization | None = None,
+    actor: Any = None,
+    now: datetime | None = None,
+) -> RoleGrant:
+    """Grant a role in a region. Granting the same active role again returns the existing
+    grant unchanged."""
+    if role not in Role.values:
+        raise ValidationFailed(_("未知的角色。"), code="accounts.role_invalid", fields={"role": role})
+    region = None
+    if region_code is not None:
+        region = Region.objects.filter(code=region_code).first()
+        if region is None:
+            raise ValidationFailed(
+                _("区划不存在。"), code="region.not_found", fields={"region": region_code}
+            )
+        if region.level not in ALLOWED_LEVELS[role]:
+            raise ValidationFailed(
+                _("该角色不能授予在此层级的区划上。"),
+                code="accounts.grant_level_invalid",
+                fields={"region": region_code, "role": role},
+            )
+    elif role != Role.ADMIN:
+        raise ValidationFailed(
+            _("除系统管理员外，授权必须指定区划。"), code="accounts.grant_region_required"
+        )
+    if role == Role.ORG_STAFF and organization is None:
+        raise ValidationFailed(
+            _("社会组织工作人员必须指定所属组织。"), code="accounts.grant_organization_required"
+        )
+    with transaction.atomic():
+        existing = RoleGrant.objects.filter(
+            user=user, role=role, region=region, organization=organization, revoked_at__isnull=True
+        ).first()
+        if existing is not None:
+            return existing
+        grant = RoleGrant.objects.create(
+            user=user,
+            role=role,
+            region=region,
+            organization=organization,
+            granted_by=actor if getattr(actor, "is_authenticated", False) else None,
+            granted_at=now or timezone.now(),
+        )
+        audit_record(
+            action="accounts.grant.created",
+            actor=actor,
+            target=grant,
+            region_code=region.code if region else "",
+            changes={
+                "user": user.username,
+                "role": role,
+                "region": region.code if region else None,
+                "organization": organization.pk if organization else None,
+            },
+        )
+    forget_grants(user)
+    return grant
+
+
+def grant_revoke(*, grant: RoleGrant, actor: Any = None) -> RoleGrant:
+    with transaction.atomic():
+        locked = RoleGrant.objects.select_for_update().get(pk=grant.pk)
+        if locked.revoked_at is None:
+            locked.revoked_at = timezone.now()
+            locked.save(update_fields=["revoked_at"])
+            audit_record(
+                action="accounts.grant.revoked",
+                actor=actor,
+                target=locked,
+                region_code=locked.region_id or "",
+                changes={"user": locked.user.username, "role": locked.role},
+            )
+    forget_grants(locked.user)
+    return locked

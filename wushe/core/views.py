@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from wushe.accounts import selectors as account_selectors
+from wushe.accounts.roles import ROLE_DESCRIPTIONS
+
+from . import nav
+from .api import error_body
+
+logger = logging.getLogger("wushe.health")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    grants = list(account_selectors.grants_for_display(user=request.user))
+    roles = []
+    seen: set[str] = set()
+    for grant in grants:
+        if grant.role not in seen:
+            seen.add(grant.role)
+            roles.append(
+                {"role": grant.role, "label": grant.get_role_display(),
+                 "description": ROLE_DESCRIPTIONS.get(grant.role, "")}
+            )
+    actions = [item for item in nav.items_for(request.user) if item.key != "home"]
+    return render(
+        request, "core/home.html", {"grants": grants, "roles": roles, "actions": actions}
+    )
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        logger.exception("health check: database unavailable")
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(error_body("not_found", _("接口不存在。")), status=404)
+    return render(request, "errors/404.html", status=404)
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(error_body("permission_denied", _("您没有权限执行此操作。")), status=403)
+    return render(request, "errors/403.html", status=403)
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(error_body("request.invalid", _("请求无效。")), status=400)
+    return render(request, "errors/400.html", status=400)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(error_body("server.error", _("服务器内部错误，请稍后重试。")), status=500)
+    return render(request, "errors/500.html", status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(
+            error_body("csrf.failed", _("安全校验失败，请刷新页面后重试。")), status=403
+        )
+    return render(request, "errors/403.html", {"csrf": True}, status=403)
