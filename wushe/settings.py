@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -38,7 +39,7 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
-TESTING = env_bool("WUSHE_TESTING")
+TESTING = env_bool("WUSHE_TESTING") or "pytest" in sys.modules
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")

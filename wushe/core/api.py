@@ -11,6 +11,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.errors import Throttled as NinjaThrottled
 
@@ -32,7 +33,17 @@ def _validation_fields(exc: ValidationError) -> dict[str, Any]:
     return fields
 
 
+class UnicodeJSONRenderer(JSONRenderer):
+    """JSON with Chinese text as UTF-8 rather than \\u escapes: readable in logs and curl."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 class WusheAPI(NinjaAPI):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("renderer", UnicodeJSONRenderer())
+        super().__init__(*args, **kwargs)
+
     def on_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse:  # type: ignore[override]
         if isinstance(exc, DomainError):
             response = self.create_response(request, exc.as_dict(), status=exc.status)

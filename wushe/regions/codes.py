@@ -7,6 +7,7 @@ everything under a region is one contiguous code range (`scope_range`)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import IntEnum
 
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,7 @@ from wushe.core.errors import ValidationFailed
 CODE_LENGTH = 12
 # Digits that identify a region at each level; the rest of its 12-digit code is zeros.
 SIGNIFICANT_DIGITS = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
-_DIGITS = re.compile(r"^\d+$")
+_DIGITS = re.compile(r"^[0-9]+$")
 
 
 class Level(IntEnum):
@@ -43,7 +44,8 @@ def level_of(code: str) -> Level:
 def normalize(raw: object) -> str:
     """Turn a code as people write it (2, 4, 6, 9 or 12 digits, surrounding spaces) into the
     12-digit stored form. Raises ValidationFailed(code="region.code_invalid") otherwise."""
-    text = str(raw).strip() if raw is not None else ""
+    # NFKC turns full-width digits (３３０４８１, common in pasted text) into ASCII ones.
+    text = unicodedata.normalize("NFKC", str(raw)).strip() if raw is not None else ""
     if not _DIGITS.match(text) or len(text) not in SIGNIFICANT_DIGITS.values():
         raise ValidationFailed(
             _("区划代码应为 2、4、6、9 或 12 位数字。"),

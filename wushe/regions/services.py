@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,19 +75,22 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _wanted(raw_code: str, prefix: str) -> bool:
-    """A row belongs to the load if it lies under the prefix or is one of its ancestors."""
-    return raw_code.startswith(prefix) or prefix.startswith(raw_code)
-
-
 def _read_rows(data_dir: Path, prefix: str) -> Iterator[_Row]:
+    ancestors = {prefix[:n] for n in codes.SIGNIFICANT_DIGITS.values() if n < len(prefix)}
     for filename, parent_column in LEVEL_FILES:
         path = data_dir / filename
         with path.open(encoding="utf-8", newline="") as fh:
-            for record in csv.DictReader(fh):
+            header = next(fh)
+            lines: Iterable[str] = fh
+            if prefix:
+                # Every line starts with its code: filter before parsing, so a county load does
+                # not parse all 620,000 villages.
+                lines = (
+                    line for line in fh
+                    if line.startswith(prefix) or line.split(",", 1)[0] in ancestors
+                )
+            for record in csv.DictReader(itertools.chain([header], lines)):
                 raw = record["code"].strip()
-                if prefix and not _wanted(raw, prefix):
-                    continue
                 code = codes.normalize(raw)
                 name = record["name"].strip()
                 parent = record.get(parent_column) if parent_column else None
