@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from wushe.core.errors import NotAuthenticated
 
@@ -89,20 +89,20 @@ def list_tokens(request: HttpRequest) -> list[dict[str, object]]:
 
 
 @router.post("/auth/token/revoke", response={204: None}, auth=API_AUTH, summary="撤销当前令牌")
-def revoke_current(request: HttpRequest) -> tuple[int, None]:
+def revoke_current(request: HttpRequest) -> Status[None]:
     token = getattr(request, "api_token", None)
     if token is None:
         raise NotAuthenticated("此操作需要使用访问令牌调用。", code="auth.token_required")
     assert isinstance(request.user, User)
     services.token_revoke(token_id=token.pk, actor=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 @router.delete("/auth/tokens/{token_id}", response={204: None}, auth=API_AUTH, summary="撤销令牌")
-def revoke_token(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
     assert isinstance(request.user, User)
     services.token_revoke(token_id=token_id, actor=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me", response=MeOut, auth=API_AUTH, tags=["me"], summary="当前用户的角色与区划")

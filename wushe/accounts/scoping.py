@@ -81,7 +81,8 @@ def scope_prefixes(user: Any, roles: Iterable[str] = WORKER_ROLES) -> list[str]:
 
 def scope_q(user: Any, field: str, roles: Iterable[str] = WORKER_ROLES) -> Q:
     """A filter on `field` (a 12-digit region code or a FK to Region) limiting rows to the
-    user's scope. One index range scan per grant."""
+    user's scope. One index range scan per grant. Nationwide scope is the empty Q(): combine
+    the result with `&` only (`Q() | x` is `x`, which would narrow a nationwide scope)."""
     prefixes = scope_prefixes(user, roles)
     if NATIONWIDE in prefixes:
         return Q()

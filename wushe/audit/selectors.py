@@ -30,10 +30,12 @@ def audit_events_visible(*, user: Any) -> QuerySet[AuditEvent]:
     Events without a region (failed sign-ins, platform jobs) are shown only to nationwide
     and province-level auditors, who answer for the whole platform instance."""
     prefixes = scope_prefixes(user, AUDIT_ROLES)
-    qs = AuditEvent.objects.filter(scope_q(user, "region_code", AUDIT_ROLES))
-    if prefixes and (NATIONWIDE in prefixes or any(len(p) <= 2 for p in prefixes)):
-        qs = AuditEvent.objects.filter(scope_q(user, "region_code", AUDIT_ROLES) | Q(region_code=""))
-    return qs
+    if NATIONWIDE in prefixes:
+        return AuditEvent.objects.all()
+    in_regions = scope_q(user, "region_code", AUDIT_ROLES)
+    if any(len(prefix) <= 2 for prefix in prefixes):
+        return AuditEvent.objects.filter(in_regions | Q(region_code=""))
+    return AuditEvent.objects.filter(in_regions)
 
 
 def audit_event_search(*, user: Any, filters: AuditFilter) -> QuerySet[AuditEvent]:

@@ -27,7 +27,11 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None) ->
 def _validation_fields(exc: ValidationError) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for error in exc.errors:
-        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
+        loc = [str(part) for part in error.get("loc", ())]
+        if loc and loc[0] in {"body", "query", "path", "header", "cookie", "form", "file"}:
+            loc = loc[1:]
+        if loc and loc[0] == "payload":
+            loc = loc[1:]
         key = ".".join(loc) or "body"
         fields.setdefault(key, []).append(error.get("msg", ""))
     return fields
@@ -86,6 +90,12 @@ class WusheAPI(NinjaAPI):
                 request,
                 error_body("request.body_invalid", _("请求内容不是有效的 JSON。")),
                 status=400,
+            )
+        if isinstance(exc, HttpError) and str(exc) == "CSRF check Failed":
+            return self.create_response(
+                request,
+                error_body("csrf.failed", _("安全校验失败，请刷新页面后重试。")),
+                status=403,
             )
         if isinstance(exc, HttpError):
             code = {400: "request.invalid", 405: "request.method_not_allowed"}.get(

@@ -38,3 +38,32 @@ class RequestContextMiddleware:
             context.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class ApiMethodNotAllowedMiddleware:
+    """Django Ninja answers an unregistered method with a bare 405; give it the API's error
+    shape like every other error under /api/."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 405
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            from django.http import JsonResponse
+            from django.utils.translation import gettext as _
+
+            shaped = JsonResponse(
+                {"code": "request.method_not_allowed",
+                 "message": _("接口不支持此请求方法。"), "fields": {}},
+                status=405,
+                json_dumps_params={"ensure_ascii": False},
+            )
+            if allow := response.get("Allow"):
+                shaped["Allow"] = allow
+            return shaped
+        return response
