@@ -14,7 +14,7 @@ $$ LANGUAGE plpgsql;
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FUNCTION)
+        schema_editor.execute(FUNCTION, params=None)
 
 
 def backwards(apps, schema_editor):
