@@ -12,7 +12,7 @@ api = WusheAPI(
     title="Wushe 五社联动 API",
     version="1.0.0",
     description=(
-        "五社联动平台的 HTTP 接口。所有错误返回 `{\"code\", \"message\", \"fields\"}`；"
+        '五社联动平台的 HTTP 接口。所有错误返回 `{"code", "message", "fields"}`；'
         "数据按调用者的区划授权范围过滤，范围外的对象一律返回 404。"
     ),
     urls_namespace="api",
@@ -23,4 +23,3 @@ api = WusheAPI(
 api.add_router("", accounts_router)
 api.add_router("", regions_router)
 api.add_router("", audit_router)
-

@@ -33,7 +33,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         reason="needs PostgreSQL: run with DATABASE_URL=postgres://… (CI does, WUSHE_REQUIRE_PG=1)"
     )
     skip_browser = pytest.mark.skip(
-        reason=f"needs Chromium at {CHROMIUM} (apt-get install chromium; CI sets WUSHE_REQUIRE_BROWSER=1)"
+        reason=f"needs Chromium at {CHROMIUM} "
+        "(apt-get install chromium; CI sets WUSHE_REQUIRE_BROWSER=1)"
     )
     for item in items:
         if "postgres" in item.keywords and not on_pg:
@@ -43,18 +44,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         ensure_haining_regions()
 
 
 @pytest.fixture
-def regions(db):  # type: ignore[no-untyped-def]
+def regions(db):
     """Haining's real regions (Zhejiang → Jiaxing → Haining → 12 townships → 236 communities)."""
     ensure_haining_regions()
 
 
 @pytest.fixture
-def role_users(regions):  # type: ignore[no-untyped-def]
+def role_users(regions):
     """One user per role, placed like the demo logins."""
     return {key: make_user(f"u_{key}", role, region) for key, (role, region) in ROLE_USERS.items()}

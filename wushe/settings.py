@@ -7,6 +7,7 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -125,8 +126,10 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -146,8 +149,10 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Front-end packages copied from node_modules at build time (scripts/build-static.mjs).
 STATICFILES_DIRS = [BASE_DIR / "wushe" / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": str(VAR_DIR / "media")}},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "media")},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -177,8 +182,9 @@ if env_bool("WUSHE_BEHIND_PROXY"):
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -191,7 +197,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 
 # Platform settings.
-WUSHE = {
+WUSHE: dict[str, Any] = {
     # API tokens: lifetime in hours.
     "TOKEN_TTL_HOURS": int(os.environ.get("WUSHE_TOKEN_TTL_HOURS", "12")),
     # Login throttling: failures within the window before further attempts answer 429.

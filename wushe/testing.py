@@ -19,7 +19,7 @@ HAIZHOU = "330481002000"
 NANGUANXIANG = "330481001007"
 DONGSHAN = "330481001003"
 ZHEJIANG = "330000000000"
-PASSWORD = "correct-horse-battery"
+PASSWORD = "correct-horse-battery"  # noqa: S105 - test accounts only
 
 _region_rows: list[dict[str, Any]] = []
 
@@ -33,10 +33,10 @@ def ensure_haining_regions() -> None:
         from wushe.regions.services import regions_load
 
         regions_load(prefix="330481")
+        fields = ("code", "name", "short_name", "level", "kind", "parent_id", "source")
         _region_rows.extend(
-            Region.objects.order_by("level", "code").values(
-                "code", "name", "short_name", "level", "kind", "parent_id", "source"
-            )
+            dict(zip(fields, row, strict=True))
+            for row in Region.objects.order_by("level", "code").values_list(*fields)
         )
         return
     Region.objects.bulk_create([Region(**row) for row in _region_rows])

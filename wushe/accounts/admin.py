@@ -9,7 +9,7 @@ from .models import ApiToken, RoleGrant, User
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "display_name", "is_active", "last_login"]
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Wushe", {"fields": ("display_name",)}))
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Wushe", {"fields": ("display_name",)}))
 
 
 @admin.register(RoleGrant)

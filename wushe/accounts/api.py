@@ -82,8 +82,10 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> dict[str, object]:
 def list_tokens(request: HttpRequest) -> list[dict[str, object]]:
     current = getattr(request, "api_token", None)
     return [
-        {**{f: getattr(t, f) for f in TokenInfo.model_fields if f != "current"},
-         "current": current is not None and current.pk == t.pk}
+        {
+            **{f: getattr(t, f) for f in TokenInfo.model_fields if f != "current"},
+            "current": current is not None and current.pk == t.pk,
+        }
         for t in selectors.tokens_of(user=request.user)
     ]
 
@@ -120,9 +122,14 @@ def me(request: HttpRequest) -> dict[str, object]:
                 "role": g.role,
                 "role_label": str(g.get_role_display()),
                 "region": (
-                    {"code": g.region.code, "name": g.region.name,
-                     "short_name": g.region.short_name, "level": g.region.level}
-                    if g.region else None
+                    {
+                        "code": g.region.code,
+                        "name": g.region.name,
+                        "short_name": g.region.short_name,
+                        "level": g.region.level,
+                    }
+                    if g.region
+                    else None
                 ),
                 "organization_id": g.organization_id,
                 "organization_name": g.organization.name if g.organization else None,

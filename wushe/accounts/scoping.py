@@ -36,7 +36,7 @@ def grants_of(user: Any) -> tuple[Grant, ...]:
         return ()
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     from .models import RoleGrant
 
     grants: list[Grant] = []

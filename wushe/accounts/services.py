@@ -7,7 +7,6 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.db.models import Q
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from wushe.audit.models import AuditEvent
 from wushe.audit.services import audit_record
 from wushe.core import context
+from wushe.core.conf import setting
 from wushe.core.errors import NotAuthenticated, NotFound, Throttled, ValidationFailed
 from wushe.organizations.models import Organization
 from wushe.regions.models import Region
@@ -25,7 +25,7 @@ from .models import ApiToken, RoleGrant, User
 from .roles import ALLOWED_LEVELS, Role
 from .scoping import forget_grants
 
-TOKEN_PREFIX = "wst_"
+TOKEN_PREFIX = "wst_"  # noqa: S105 - a visible prefix, not a secret
 LOGIN_FAILED = "accounts.login.failed"
 LOGIN_SUCCEEDED = "accounts.login.succeeded"
 LOGIN_THROTTLED = "accounts.login.throttled"
@@ -48,14 +48,11 @@ def _primary_region(user: User) -> str:
 def _login_throttled(username: str, ip: str | None) -> bool:
     """Failed sign-ins in the window, counted from the audit log itself: one source of truth
     that every application process shares, with no extra store."""
-    conf = settings.WUSHE
-    since = timezone.now() - timedelta(seconds=conf["LOGIN_WINDOW_SECONDS"])
+    since = timezone.now() - timedelta(seconds=setting("LOGIN_WINDOW_SECONDS"))
     failures = AuditEvent.objects.filter(action=LOGIN_FAILED, at__gte=since)
-    if failures.filter(actor_label=username).count() >= conf["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
+    if failures.filter(actor_label=username).count() >= setting("LOGIN_MAX_FAILURES_PER_ACCOUNT"):
         return True
-    return bool(
-        ip and failures.filter(ip=ip).count() >= conf["LOGIN_MAX_FAILURES_PER_ADDRESS"]
-    )
+    return bool(ip and failures.filter(ip=ip).count() >= setting("LOGIN_MAX_FAILURES_PER_ADDRESS"))
 
 
 def login_authenticate(*, username: str, password: str, channel: str) -> User:
@@ -75,7 +72,7 @@ def login_authenticate(*, username: str, password: str, channel: str) -> User:
         raise Throttled(
             _("登录失败次数过多，请 15 分钟后再试。"),
             code="auth.throttled",
-            retry_after=settings.WUSHE["LOGIN_WINDOW_SECONDS"],
+            retry_after=setting("LOGIN_WINDOW_SECONDS"),
         )
     user = authenticate(username=username, password=password or "")
     if user is None:
@@ -99,9 +96,11 @@ def login_authenticate(*, username: str, password: str, channel: str) -> User:
     return user
 
 
-def token_issue(*, user: User, name: str = "", ttl_hours: int | None = None) -> tuple[str, ApiToken]:
+def token_issue(
+    *, user: User, name: str = "", ttl_hours: int | None = None
+) -> tuple[str, ApiToken]:
     """Create an API token; returns the plaintext (shown once) and the stored row."""
-    hours = ttl_hours if ttl_hours is not None else settings.WUSHE["TOKEN_TTL_HOURS"]
+    hours = ttl_hours if ttl_hours is not None else setting("TOKEN_TTL_HOURS")
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
@@ -125,9 +124,7 @@ def token_authenticate(*, plaintext: str) -> tuple[User, ApiToken]:
     """Resolve a bearer token to its user, or raise NotAuthenticated with a precise code."""
     if not plaintext or not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
         raise NotAuthenticated(_("访问令牌无效。"), code="auth.token_invalid")
-    token = (
-        ApiToken.objects.select_related("user").filter(key_hash=_hash_token(plaintext)).first()
-    )
+    token = ApiToken.objects.select_related("user").filter(key_hash=_hash_token(plaintext)).first()
     if token is None or not token.user.is_active:
         raise NotAuthenticated(_("访问令牌无效。"), code="auth.token_invalid")
     now = timezone.now()
@@ -197,7 +194,9 @@ def grant_create(
     """Grant a role in a region. Granting the same active role again returns the existing
     grant unchanged."""
     if role not in Role.values:
-        raise ValidationFailed(_("未知的角色。"), code="accounts.role_invalid", fields={"role": role})
+        raise ValidationFailed(
+            _("未知的角色。"), code="accounts.role_invalid", fields={"role": role}
+        )
     region = None
     if region_code is not None:
         region = Region.objects.filter(code=region_code).first()

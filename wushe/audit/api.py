@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
@@ -9,6 +10,7 @@ from wushe.accounts.auth import API_AUTH
 from wushe.core.errors import PermissionDenied
 from wushe.regions import codes
 
+from .models import AuditEvent
 from .selectors import AuditFilter, audit_event_search
 
 router = Router(tags=["audit"], auth=API_AUTH)
@@ -51,7 +53,9 @@ def build_filter(query: AuditQuery) -> AuditFilter:
 
 @router.get("/audit/events", response=list[AuditEventOut], summary="审计日志查询")
 @paginate(LimitOffsetPagination)
-def search_events(request: HttpRequest, filters: Query[AuditQuery]):  # type: ignore[no-untyped-def]
+def search_events(request: HttpRequest, filters: Query[AuditQuery]) -> QuerySet[AuditEvent]:
     if not request.user.has_perm("audit.search_events"):
-        raise PermissionDenied(_("只有审计员和系统管理员可以查看审计日志。"), code="audit.forbidden")
+        raise PermissionDenied(
+            _("只有审计员和系统管理员可以查看审计日志。"), code="audit.forbidden"
+        )
     return audit_event_search(user=request.user, filters=build_filter(filters))

@@ -28,10 +28,16 @@ def search(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 form.add_error("region", str(exc.message))
         filters = AuditFilter(
-            since=data["since"], until=data["until"], actor=data["actor"],
-            action=data["action"], region=region, outcome=data["outcome"],
+            since=data["since"],
+            until=data["until"],
+            actor=data["actor"],
+            action=data["action"],
+            region=region,
+            outcome=data["outcome"],
         )
-    events = audit_event_search(user=request.user, filters=filters) if not form.errors else []
+    events = audit_event_search(user=request.user, filters=filters)
+    if form.errors:
+        events = events.none()
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     template = "audit/_results.html" if request.headers.get("HX-Request") else "audit/search.html"
     query = request.GET.copy()

@@ -11,9 +11,9 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.renderers import JSONRenderer
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.errors import Throttled as NinjaThrottled
+from ninja.renderers import JSONRenderer
 
 from .errors import DomainError
 
@@ -63,7 +63,9 @@ class WusheAPI(NinjaAPI):
             )
         if isinstance(exc, AuthenticationError):
             return self.create_response(
-                request, error_body("auth.required", _("请先登录或提供有效的访问令牌。")), status=401
+                request,
+                error_body("auth.required", _("请先登录或提供有效的访问令牌。")),
+                status=401,
             )
         if isinstance(exc, NinjaThrottled):
             return self.create_response(
@@ -74,9 +76,7 @@ class WusheAPI(NinjaAPI):
                 request, error_body("request.too_large", _("请求内容过大。")), status=413
             )
         if isinstance(exc, Http404):
-            return self.create_response(
-                request, error_body("not_found", _("未找到。")), status=404
-            )
+            return self.create_response(request, error_body("not_found", _("未找到。")), status=404)
         if isinstance(exc, DjangoPermissionDenied):
             return self.create_response(
                 request, error_body("permission_denied", _("您没有权限执行此操作。")), status=403

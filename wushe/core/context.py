@@ -15,7 +15,8 @@ class RequestContext:
 
 
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "wushe_request_context", default=RequestContext()
+    "wushe_request_context",
+    default=RequestContext(),  # noqa: B039 - frozen dataclass, immutable
 )
 
 

@@ -58,8 +58,11 @@ class ApiMethodNotAllowedMiddleware:
             from django.utils.translation import gettext as _
 
             shaped = JsonResponse(
-                {"code": "request.method_not_allowed",
-                 "message": _("接口不支持此请求方法。"), "fields": {}},
+                {
+                    "code": "request.method_not_allowed",
+                    "message": _("接口不支持此请求方法。"),
+                    "fields": {},
+                },
                 status=405,
                 json_dumps_params={"ensure_ascii": False},
             )

@@ -28,13 +28,14 @@ def home(request: HttpRequest) -> HttpResponse:
         if grant.role not in seen:
             seen.add(grant.role)
             roles.append(
-                {"role": grant.role, "label": grant.get_role_display(),
-                 "description": ROLE_DESCRIPTIONS.get(grant.role, "")}
+                {
+                    "role": grant.role,
+                    "label": grant.get_role_display(),
+                    "description": ROLE_DESCRIPTIONS.get(grant.role, ""),
+                }
             )
     actions = [item for item in nav.items_for(request.user) if item.key != "home"]
-    return render(
-        request, "core/home.html", {"grants": grants, "roles": roles, "actions": actions}
-    )
+    return render(request, "core/home.html", {"grants": grants, "roles": roles, "actions": actions})
 
 
 @never_cache
@@ -63,7 +64,9 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _wants_json(request):
-        return JsonResponse(error_body("permission_denied", _("您没有权限执行此操作。")), status=403)
+        return JsonResponse(
+            error_body("permission_denied", _("您没有权限执行此操作。")), status=403
+        )
     return render(request, "errors/403.html", status=403)
 
 
@@ -75,7 +78,9 @@ def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def error_500(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
-        return JsonResponse(error_body("server.error", _("服务器内部错误，请稍后重试。")), status=500)
+        return JsonResponse(
+            error_body("server.error", _("服务器内部错误，请稍后重试。")), status=500
+        )
     return render(request, "errors/500.html", status=500)
 
 

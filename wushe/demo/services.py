@@ -10,13 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 
 from wushe.accounts.models import User
 from wushe.accounts.roles import Role
 from wushe.accounts.services import grant_create, user_create
 from wushe.audit.services import audit_record
+from wushe.core.conf import setting
 from wushe.organizations.models import Organization
 from wushe.regions.models import Region
 from wushe.regions.services import regions_load
@@ -112,8 +112,8 @@ def demo_load(*, seed: int = 1, scale: float = 1.0, actor: Any = None) -> list[s
     ctx = DemoContext(
         seed=seed,
         scale=scale,
-        rng=random.Random(seed),
-        password=settings.WUSHE["DEMO_PASSWORD"],
+        rng=random.Random(seed),  # noqa: S311 - demo data, not security
+        password=setting("DEMO_PASSWORD"),
     )
     with transaction.atomic():
         for _name, step in STEPS:

@@ -14,4 +14,11 @@ class RegionAdmin(ReadOnlyAdmin):
 
 @admin.register(RegionLoad)
 class RegionLoadAdmin(ReadOnlyAdmin):
-    list_display = ["started_at", "source_package", "source_version", "prefix", "created", "updated"]
+    list_display = [
+        "started_at",
+        "source_package",
+        "source_version",
+        "prefix",
+        "created",
+        "updated",
+    ]

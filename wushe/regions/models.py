@@ -86,3 +86,6 @@ class RegionLoad(models.Model):
         verbose_name = _("区划数据加载记录")
         verbose_name_plural = _("区划数据加载记录")
         ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source_package}@{self.source_version} {self.prefix or '*'}"

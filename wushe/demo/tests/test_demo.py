@@ -52,7 +52,8 @@ def test_demo_password_comes_from_the_environment(settings):
     settings.WUSHE = {**settings.WUSHE, "DEMO_PASSWORD": "another-secret-1"}
     call_command("demo", "load")
     response = Client().post(
-        "/api/v1/auth/token", {"username": "demo_county", "password": "another-secret-1"},
+        "/api/v1/auth/token",
+        {"username": "demo_county", "password": "another-secret-1"},
         content_type="application/json",
     )
     assert response.status_code == 200

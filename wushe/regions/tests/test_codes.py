@@ -27,8 +27,21 @@ def test_normalize_pads_to_twelve_digits_and_reads_the_level(raw, expected, leve
 
 
 @pytest.mark.parametrize(
-    "raw", ["", "3", "33048", "3304810011", "abc", "33O481", "00", "330000001000", "330400001",
-            "3304810010071", "٣٣٠٤٨١", None],
+    "raw",
+    [
+        "",
+        "3",
+        "33048",
+        "3304810011",
+        "abc",
+        "33O481",
+        "00",
+        "330000001000",
+        "330400001",
+        "3304810010071",
+        "٣٣٠٤٨١",
+        None,
+    ],
 )
 def test_malformed_codes_are_refused_with_a_stable_code(raw):
     with pytest.raises(ValidationFailed) as info:
@@ -64,7 +77,10 @@ def test_scope_range_covers_exactly_the_descendants():
 
 def test_ancestors_are_derived_from_the_code():
     assert codes.ancestor_codes("330481001007") == [
-        "330000000000", "330400000000", "330481000000", "330481001000",
+        "330000000000",
+        "330400000000",
+        "330481000000",
+        "330481001000",
     ]
     assert codes.parent_code("330000000000") is None
     assert codes.significant_prefix("330481001000") == "330481001"
@@ -86,7 +102,10 @@ def test_short_names_drop_the_committee_suffix(name, short):
 
 
 segments = st.tuples(
-    st.integers(11, 99), st.integers(1, 99), st.integers(1, 99), st.integers(1, 599),
+    st.integers(11, 99),
+    st.integers(1, 99),
+    st.integers(1, 99),
+    st.integers(1, 599),
     st.integers(1, 599),
 )
 

