@@ -34,7 +34,7 @@ def browse(request: HttpRequest) -> HttpResponse:
         return redirect("regions:detail", code=code)
     provinces = selectors.region_children(parent=None)
     return render(
-        request, "regions/detail.html", {"region": None, "children": provinces, "chain": []}
+        request, "regions/detail.html", {"region": None, "children": provinces, "chain": [], "show_counts": True}
     )
 
 
@@ -52,6 +52,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "region": region,
             "chain": selectors.region_chain(region=region),
             "children": children,
+            # Communities have no children: a column of zeros would say nothing.
+            "show_counts": region.level < Region.Level.TOWNSHIP,
             "in_scope": in_scope(request.user, region.code),
         },
     )

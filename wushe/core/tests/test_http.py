@@ -108,3 +108,18 @@ def test_api_writes_with_a_session_need_the_csrf_token(regions):
     assert response.status_code == 403
     assert response.json()["code"] == "csrf.failed"
     assert bearer.get("/api/v1/me").status_code == 200  # not revoked
+
+
+def test_wushe_module_acts_as_manage_py():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "wushe", "help", "regions"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "regions load" in result.stdout

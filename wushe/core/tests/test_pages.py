@@ -114,3 +114,10 @@ def test_english_is_available(role_users):
     html = client.get("/").content.decode()
     assert '<html lang="en">' in html
     assert "What I can do" in html
+
+
+def test_working_region_is_shown_in_the_header(role_users):
+    client = signed_in(role_users["township"])
+    client.post("/regions/330481001/select/")
+    html = client.get("/").content.decode()
+    assert 'class="working-region"' in html and "硖石街道" in html
