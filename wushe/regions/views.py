@@ -34,7 +34,9 @@ def browse(request: HttpRequest) -> HttpResponse:
         return redirect("regions:detail", code=code)
     provinces = selectors.region_children(parent=None)
     return render(
-        request, "regions/detail.html", {"region": None, "children": provinces, "chain": [], "show_counts": True}
+        request,
+        "regions/detail.html",
+        {"region": None, "children": provinces, "chain": [], "show_counts": True},
     )
 
 
