@@ -55,7 +55,7 @@ VENV_BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 PG_SERVER_URL = "postgres://postgres@127.0.0.1:5432"
 PG_MAINTENANCE_DB = "postgres"
-DEMO_PASSWORD = "wushe-demo"
+DEMO_PASSWORD = "wushe-demo"  # noqa: S105 - the public password of the demo logins
 PGBENCH_SCALE = 10
 MAX_DURATION = 600  # seconds per measured run: keeps a run bounded
 SERVER_START_TIMEOUT = 60  # seconds to wait for /healthz
@@ -133,14 +133,23 @@ def run(cmd: list[str], *, env: dict[str, str] | None = None, timeout: float = 6
 
 
 def http_json(
-    method: str, url: str, body: dict[str, Any] | None = None, timeout: float = 10
+    method: str,
+    url: str,
+    body: dict[str, Any] | None = None,
+    *,
+    token: str | None = None,
+    timeout: float = 10,
 ) -> tuple[int, Any]:
-    """A small JSON request with the standard library; returns (status, decoded body)."""
+    """A small JSON request to the local server; returns (status, decoded body)."""
+    if not url.startswith(f"http://{HOST}:"):
+        raise BenchError(f"refusing to send a request anywhere but {HOST}: {url}")
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method)
+    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310
     request.add_header("Accept", "application/json")
     if data is not None:
         request.add_header("Content-Type", "application/json")
+    if token is not None:
+        request.add_header("Authorization", f"Bearer {token}")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             status, raw = response.status, response.read()
@@ -278,9 +287,7 @@ def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log_path
     last = "no answer"
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise BenchError(
-                f"gunicorn exited with code {process.returncode}:\n{tail(log_path)}"
-            )
+            raise BenchError(f"gunicorn exited with code {process.returncode}:\n{tail(log_path)}")
         try:
             status, body = http_json("GET", f"{base_url}/healthz", timeout=2)
             if status == 200:
@@ -403,22 +410,13 @@ def run_wrk(
     return result
 
 
-def check_endpoint_once(base_url: str, endpoint: Endpoint, token: str) -> int:
+def check_endpoint_once(base_url: str, endpoint: Endpoint, token: str) -> None:
     """One request before the load, so a broken endpoint fails loudly instead of fast."""
-    data = json.dumps(endpoint.body).encode() if endpoint.body is not None else None
-    request = urllib.request.Request(
-        f"{base_url}{endpoint.path}", data=data, method=endpoint.method
+    status, body = http_json(
+        endpoint.method, f"{base_url}{endpoint.path}", endpoint.body, token=token
     )
-    request.add_header("Authorization", f"Bearer {token}")
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        raise BenchError(
-            f"{endpoint.method} {endpoint.path} answered {exc.code}: {exc.read()[:500]!r}"
-        ) from exc
+    if not 200 <= status <= 299:
+        raise BenchError(f"{endpoint.method} {endpoint.path} answered {status}: {body}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -512,6 +510,7 @@ def machine_info(tools: dict[str, str]) -> dict[str, Any]:
         "postgresql": pg_server_version(),
         "pgbench": pgbench_version,
         "wrk": wrk_version[0] if wrk_version else "?",
+        "load_average_at_start": [round(value, 2) for value in os.getloadavg()],
     }
 
 
@@ -585,11 +584,10 @@ def main(argv: list[str] | None = None) -> int:
     started = dt.datetime.now(dt.UTC).astimezone()
     names = args.endpoint or list(ENDPOINTS)
     rows: list[dict[str, Any]] = []
-    report: dict[str, Any] = {}
     work_dir = Path(tempfile.mkdtemp(prefix="wushe-bench-"))
     log_path = work_dir / "gunicorn.log"
     try:
-        report = {
+        report: dict[str, Any] = {
             "started_at": started.isoformat(timespec="seconds"),
             "machine": machine_info(tools),
             "parameters": {
@@ -602,6 +600,13 @@ def main(argv: list[str] | None = None) -> int:
                 "redis": bool(args.redis_url),
             },
         }
+        load_1min = report["machine"]["load_average_at_start"][0]
+        if load_1min > 0.5 * (os.cpu_count() or 1):
+            print(
+                f"warning: the machine is busy (1-minute load {load_1min}); "
+                "the figures will be noisy",
+                file=sys.stderr,
+            )
         print(f"database {args.db_name} (migrate + Haining demo data)", flush=True)
         with scratch_database(args.db_name) as database_url:
             env = app_environment(database_url, work_dir, args.redis_url)
@@ -627,6 +632,9 @@ def main(argv: list[str] | None = None) -> int:
                         {"name": name, "method": endpoint.method, "path": endpoint.path,
                          "username": endpoint.username, **result}
                     )  # fmt: skip
+        report["machine"]["load_average_after_http"] = [
+            round(value, 2) for value in os.getloadavg()
+        ]
         problems = server_log_problems(log_path)
         report["server_log_problems"] = problems[:200]
 
