@@ -22,10 +22,6 @@ def role_predicate(*roles: str) -> Any:
 
 is_admin = role_predicate(Role.ADMIN)
 is_auditor = role_predicate(Role.AUDITOR)
-has_any_role = rules.predicate(
-    lambda user: bool(user and user.is_authenticated and has_role(user, *Role.values)),
-    name="has_any_role",
-)
 
 rules.add_perm("accounts.view_own_profile", rules.is_authenticated)
 rules.add_perm("accounts.manage_grants", is_admin)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from wushe.core.errors import NotFound
@@ -18,10 +18,17 @@ def region_get(*, code: str) -> Region:
     return region
 
 
-def region_children(*, parent: Region | None) -> QuerySet[Region]:
-    """Children of a region (provinces when parent is None), with their own child counts."""
+def region_children(*, parent: Region | None, kind_counts: bool = False) -> QuerySet[Region]:
+    """Children of a region (provinces when parent is None), with their own child counts and,
+    on request, how many of those are urban communities and villages."""
     qs = Region.objects.filter(parent=parent) if parent else Region.objects.filter(level=1)
-    return qs.annotate(child_count=Count("children")).order_by("code")
+    qs = qs.annotate(child_count=Count("children"))
+    if kind_counts:
+        qs = qs.annotate(
+            urban_count=Count("children", filter=Q(children__kind=Region.Kind.URBAN)),
+            rural_count=Count("children", filter=Q(children__kind=Region.Kind.RURAL)),
+        )
+    return qs.order_by("code")
 
 
 def region_chain(*, region: Region) -> list[Region]:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -43,10 +42,7 @@ def browse(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     region = _region_or_404(code)
-    children = selectors.region_children(parent=region).annotate(
-        urban_count=Count("children", filter=Q(children__kind=Region.Kind.URBAN)),
-        rural_count=Count("children", filter=Q(children__kind=Region.Kind.RURAL)),
-    )
+    children = selectors.region_children(parent=region, kind_counts=True)
     return render(
         request,
         "regions/detail.html",
