@@ -1,12 +1,15 @@
-"""Mounts every app's router on the one API object under /api/v1/."""
+"""Mounts every app's router on the one API object under /api/v1/. An installed `wushe.*` app
+with an `api` module exposing `router` is mounted automatically, in INSTALLED_APPS order."""
 
 from __future__ import annotations
 
-from wushe.accounts.api import router as accounts_router
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.conf import settings
+
 from wushe.accounts.auth import API_AUTH
-from wushe.audit.api import router as audit_router
 from wushe.core.api import WusheAPI
-from wushe.regions.api import router as regions_router
 
 api = WusheAPI(
     title="Wushe 五社联动 API",
@@ -20,6 +23,9 @@ api = WusheAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
-api.add_router("", accounts_router)
-api.add_router("", regions_router)
-api.add_router("", audit_router)
+
+for app in settings.INSTALLED_APPS:
+    if app.startswith("wushe.") and find_spec(f"{app}.api") is not None:
+        module = import_module(f"{app}.api")
+        if hasattr(module, "router"):
+            api.add_router("", module.router)

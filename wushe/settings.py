@@ -60,7 +60,16 @@ INSTALLED_APPS = [
     "wushe.regions",
     "wushe.accounts",
     "wushe.audit",
+    "wushe.taxonomy",
+    "wushe.privacy",
     "wushe.organizations",
+    "wushe.stations",
+    "wushe.socialworkers",
+    "wushe.partymembers",
+    "wushe.volunteers",
+    "wushe.residents",
+    "wushe.charity",
+    "wushe.imports",
     "wushe.demo",
 ]
 

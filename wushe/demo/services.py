@@ -45,6 +45,8 @@ class DemoContext:
     users: dict[str, User] = field(default_factory=dict)
     organizations: dict[str, Organization] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
+    # What one module's step leaves for later steps (e.g. "residents": [...]).
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 # (username, display name, role, region code, organisation key)
@@ -105,6 +107,20 @@ STEPS: list[tuple[str, Step]] = [
     ("organizations", _organizations),
     ("logins", _logins),
 ]
+
+
+def register_step(name: str, step: Step, *, after: str | None = None) -> None:
+    """Add a module's demo step (call from AppConfig.ready). It runs after the step named
+    `after` (default: at the end); registering a name again replaces the step in place."""
+    for index, (existing, _step) in enumerate(STEPS):
+        if existing == name:
+            STEPS[index] = (name, step)
+            return
+    position = len(STEPS)
+    if after is not None:
+        names = [existing for existing, _step in STEPS]
+        position = names.index(after) + 1 if after in names else len(STEPS)
+    STEPS.insert(position, (name, step))
 
 
 def demo_load(*, seed: int = 1, scale: float = 1.0, actor: Any = None) -> list[str]:
