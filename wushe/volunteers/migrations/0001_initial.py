@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('organizations', '0002_registry'),
+        ('organizations', '0001_initial'),
         ('regions', '0001_initial'),
         ('taxonomy', '0002_default_terms'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
