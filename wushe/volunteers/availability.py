@@ -92,7 +92,9 @@ def check_mask(mask: int) -> int:
         raise ValidationFailed(
             _("可服务时间无效。"),
             code="volunteer.availability.invalid",
-            fields={"availability": [_("可服务时间应为 0 到 %(max)s 之间的整数。") % {"max": FULL_WEEK}]},
+            fields={
+                "availability": [_("可服务时间应为 0 到 %(max)s 之间的整数。") % {"max": FULL_WEEK}]
+            },
         )
     return mask
 
@@ -130,7 +132,7 @@ def _days_of(token: str) -> tuple[tuple[int, ...], str] | None:
 
 
 def _periods_of(text: str) -> tuple[int, ...] | None:
-    """"上午" / "上午下午" / "上午和晚上" → periods; '' → None (no period named)."""
+    """ "上午" / "上午下午" / "上午和晚上" → periods; '' → None (no period named)."""
     text = text.replace("和", "").replace("及", "").replace("与", "")
     found: list[int] = []
     while text:

@@ -148,9 +148,7 @@ class Volunteer(RegionBound, PersonFields):
             models.CheckConstraint(
                 condition=(
                     models.Q(latitude__isnull=True, longitude__isnull=True, coord_source="")
-                    | models.Q(
-                        latitude__isnull=False, longitude__isnull=False, coord_source__gt=""
-                    )
+                    | models.Q(latitude__isnull=False, longitude__isnull=False, coord_source__gt="")
                 ),
                 name="volunteer_coordinates_together",
             ),
@@ -162,6 +160,11 @@ class Volunteer(RegionBound, PersonFields):
     @property
     def stars(self) -> int:
         return stars_for_minutes(self.verified_minutes)
+
+    @property
+    def stars_range(self) -> range:
+        """For templates drawing one ★ per star."""
+        return range(self.stars)
 
     @property
     def next_star_hours(self) -> int | None:
@@ -208,6 +211,9 @@ class VolunteerSkill(models.Model):
         ]
         indexes = [models.Index(fields=["term", "volunteer"], name="volunteer_skill_term")]
 
+    def __str__(self) -> str:
+        return f"{self.volunteer_id} · {self.term_id}"
+
 
 class VolunteerNumberCounter(models.Model):
     """Per county and year, the last counter used in generated volunteer numbers. Locked with
@@ -223,6 +229,9 @@ class VolunteerNumberCounter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["county_code", "year"], name="volunteer_counter_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.county_code}-{self.year}: {self.last}"
 
 
 class TeamRole(models.TextChoices):
