@@ -79,6 +79,9 @@ class ImportContext:
     scope_prefixes: list[str] = field(default_factory=list)
     # Free for the adapter: caches filled in `prepare` (e.g. households by number).
     cache: dict[str, Any] = field(default_factory=dict)
+    # Export only: the list page's GET filters passed through the export URL (single values;
+    # unknown keys should be ignored).
+    filters: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -124,7 +127,10 @@ class ImportAdapter:
 
     def write(self, rows: Sequence[CleanRow], ctx: ImportContext) -> tuple[int, int]:
         """Must: create/update all rows (bulk, inside the engine's transaction) and write the
-        audit event(s); return (created, updated)."""
+        audit event(s); return (created, updated). The engine calls it once per batch of
+        valid rows (IMPORT_BATCH_ROWS, 2,000 by default, in file order), every call inside the
+        same transaction, so a big file never sits in memory whole; an exception in any call
+        rolls back every batch."""
         raise NotImplementedError
 
     def export_queryset(self, ctx: ImportContext) -> QuerySet[Any]:
