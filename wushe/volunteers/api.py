@@ -2,8 +2,6 @@
 ID numbers and phones leave only masked; the full value is `POST /api/v1/personal/reveal`
 (audited)."""
 
-from __future__ import annotations
-
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
@@ -12,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from wushe.accounts.auth import API_AUTH
@@ -307,7 +305,7 @@ def get_volunteer(request: HttpRequest, volunteer_id: int) -> Volunteer:
 
 
 @router.post("/volunteers", response={201: VolunteerDetail}, summary="注册志愿者（须有知情同意）")
-def register_volunteer(request: HttpRequest, payload: VolunteerIn) -> tuple[int, Volunteer]:
+def register_volunteer(request: HttpRequest, payload: VolunteerIn) -> Status:
     if not request.user.has_perm("volunteers.add_volunteer"):
         raise PermissionDenied(_("您的角色不能登记志愿者。"), code="volunteer.forbidden")
     code = _check_region_writable(request, payload.region)
@@ -331,7 +329,7 @@ def register_volunteer(request: HttpRequest, payload: VolunteerIn) -> tuple[int,
         guardian_relation=payload.guardian_relation,
         actor=request.user,
     )
-    return 201, detail(request, selectors.volunteer_get(user=request.user, pk=volunteer.pk))
+    return Status(201, detail(request, selectors.volunteer_get(user=request.user, pk=volunteer.pk)))
 
 
 def patch_changes(request: HttpRequest, payload: VolunteerPatch) -> dict[str, Any]:
@@ -540,7 +538,7 @@ def list_teams(request: HttpRequest, filters: Query[TeamQuery]) -> QuerySet[Volu
 
 
 @router.post("/volunteer-teams", response={201: TeamDetail}, summary="新建志愿服务队")
-def create_team(request: HttpRequest, payload: TeamIn) -> tuple[int, VolunteerTeam]:
+def create_team(request: HttpRequest, payload: TeamIn) -> Status:
     try:
         code = codes.normalize(payload.region)
     except ValidationFailed as exc:
@@ -564,7 +562,7 @@ def create_team(request: HttpRequest, payload: TeamIn) -> tuple[int, VolunteerTe
         description=payload.description,
         actor=request.user,
     )
-    return 201, selectors.team_get(user=request.user, pk=team.pk)
+    return Status(201, selectors.team_get(user=request.user, pk=team.pk))
 
 
 @router.get("/volunteer-teams/{team_id}", response=TeamDetail, summary="志愿服务队详情")
@@ -590,7 +588,7 @@ def update_team(request: HttpRequest, team_id: int, payload: TeamPatch) -> Volun
 
 
 @router.post("/volunteer-teams/{team_id}/members", response={201: TeamDetail}, summary="加入队伍")
-def add_member(request: HttpRequest, team_id: int, payload: MemberIn) -> tuple[int, VolunteerTeam]:
+def add_member(request: HttpRequest, team_id: int, payload: MemberIn) -> Status:
     team = _team_for_change(request, team_id)
     volunteer = selectors.volunteer_get(user=request.user, pk=payload.volunteer_id)
     services.team_add_member(
@@ -600,7 +598,7 @@ def add_member(request: HttpRequest, team_id: int, payload: MemberIn) -> tuple[i
         joined_on=payload.joined_on,
         actor=request.user,
     )
-    return 201, selectors.team_get(user=request.user, pk=team_id)
+    return Status(201, selectors.team_get(user=request.user, pk=team_id))
 
 
 @router.delete(
