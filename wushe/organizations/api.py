@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from datetime import date
 from typing import Any
 
@@ -7,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from wushe.accounts.auth import API_AUTH
@@ -283,7 +281,7 @@ def get_organization(request: HttpRequest, pk: int) -> Organization:
 
 
 @router.post("/organizations", response={201: OrganizationOut}, summary="新增社会组织")
-def create_organization(request: HttpRequest, payload: OrganizationIn) -> tuple[int, Organization]:
+def create_organization(request: HttpRequest, payload: OrganizationIn) -> Status:
     _require(request, "organizations.add_organization")
     data = payload.dict()
     legal_status = data.pop("legal_status")
@@ -292,7 +290,7 @@ def create_organization(request: HttpRequest, payload: OrganizationIn) -> tuple[
     org = services.organization_create(
         facts=services.OrganizationFacts(**data), legal_status=legal_status, actor=request.user
     )
-    return 201, _reload(request, org.pk)
+    return Status(201, _reload(request, org.pk))
 
 
 @router.patch("/organizations/{int:pk}", response=OrganizationOut, summary="修改社会组织信息")

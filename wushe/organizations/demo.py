@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from wushe.core.identifiers import CREDIT_ALPHABET, credit_code_check_char, org_code_check_char
 from wushe.core.personal import seal_phone
+from wushe.demo.services import ORG_NAMES
 from wushe.regions.models import Region
 from wushe.taxonomy.models import Term, Vocabulary
 
@@ -232,6 +233,8 @@ def plan_organizations(seed: int, scale: float, today: date) -> list[Plan]:
         part, category, services, social_work = AGENCIES[index % len(AGENCIES)]
         township_code = township_codes[index % len(township_codes)]
         name = f"海宁市{townships[township_code]}{part}"
+        if name in ORG_NAMES:  # the skeleton step's candidates for the "main" organisation
+            continue
         if index >= len(AGENCIES) * len(township_codes):
             name += f"（{index // (len(AGENCIES) * len(township_codes)) + 1}）"
         registered = _days_ago(today, rng, 300, 365 * 12)
