@@ -1,15 +1,15 @@
 """HTTP API for charity resources, under /api/v1/charity/…. Money is integer fen
 (`amount_fen`, strict integers: 12.5 or "12" are refused) with a formatted yuan string beside
-it for display. Outside the caller's scope an object does not exist (404)."""
+it for display. Outside the caller's scope an object does not exist (404).
 
-from __future__ import annotations
+No `from __future__ import annotations` here: Ninja reads the annotations at runtime."""
 
 from datetime import date
 from typing import Any, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict, StrictBool, StrictInt
 
@@ -161,7 +161,7 @@ class FundOut(Schema):
 
 
 class FundDetailOut(FundOut):
-    donations: int
+    donation_count: int
     by_year: list[YearTotalOut]
 
 
@@ -171,7 +171,7 @@ def _fund_detail(request: HttpRequest, pk: int) -> CharityFund:
     totals = selectors.fund_totals(fund=fund)
     fund.received_fen = totals.received_fen  # type: ignore[attr-defined]
     fund.goods_value_fen = totals.goods_value_fen  # type: ignore[attr-defined]
-    fund.donations = totals.donations  # type: ignore[attr-defined]
+    fund.donation_count = totals.donations  # type: ignore[attr-defined]
     fund.by_year = totals.by_year  # type: ignore[attr-defined]
     return fund
 
@@ -225,7 +225,7 @@ def fund_list(request: HttpRequest, filters: Query[FundQuery]) -> QuerySet[Chari
 
 
 @router.post("/charity/funds", response={201: FundDetailOut}, summary="新建慈善基金")
-def fund_create(request: HttpRequest, payload: FundIn) -> tuple[int, CharityFund]:
+def fund_create(request: HttpRequest, payload: FundIn) -> Status[CharityFund]:
     fund = services.fund_create(
         region_code=payload.region,
         kind=payload.kind,
@@ -237,7 +237,7 @@ def fund_create(request: HttpRequest, payload: FundIn) -> tuple[int, CharityFund
         public=payload.public,
         actor=request.user,
     )
-    return 201, _fund_detail(request, fund.pk)
+    return Status(201, _fund_detail(request, fund.pk))
 
 
 @router.get(
@@ -357,7 +357,7 @@ def donor_list(request: HttpRequest, filters: Query[DonorQuery]) -> QuerySet[Don
 
 
 @router.post("/charity/donors", response={201: DonorOut}, summary="登记捐赠人")
-def donor_create(request: HttpRequest, payload: DonorIn) -> tuple[int, Donor]:
+def donor_create(request: HttpRequest, payload: DonorIn) -> Status[Donor]:
     donor = services.donor_create(
         region_code=payload.region,
         kind=payload.kind,
@@ -370,7 +370,7 @@ def donor_create(request: HttpRequest, payload: DonorIn) -> tuple[int, Donor]:
         note=payload.note,
         actor=request.user,
     )
-    return 201, donor
+    return Status(201, donor)
 
 
 @router.get("/charity/donors/{donor_id}", response=DonorOut, summary="捐赠人详情（脱敏）")
@@ -501,7 +501,7 @@ def donation_list(request: HttpRequest, filters: Query[DonationQuery]) -> QueryS
 
 
 @router.post("/charity/donations", response={201: DonationOut}, summary="登记捐赠")
-def donation_record(request: HttpRequest, payload: DonationIn) -> tuple[int, Donation]:
+def donation_record(request: HttpRequest, payload: DonationIn) -> Status[Donation]:
     _require(request, "charity.view_resources")
     fund = store = None
     if payload.fund_id is not None:
@@ -526,7 +526,7 @@ def donation_record(request: HttpRequest, payload: DonationIn) -> tuple[int, Don
         note=payload.note,
         actor=request.user,
     )
-    return 201, selectors.donation_get(user=request.user, pk=donation.pk)
+    return Status(201, selectors.donation_get(user=request.user, pk=donation.pk))
 
 
 @router.get("/charity/donations/{donation_id}", response=DonationOut, summary="捐赠记录详情")
@@ -541,12 +541,12 @@ def donation_detail(request: HttpRequest, donation_id: int) -> Donation:
 )
 def donation_reverse(
     request: HttpRequest, donation_id: int, payload: ReverseIn
-) -> tuple[int, Donation]:
+) -> Status[Donation]:
     donation = selectors.donation_get(user=request.user, pk=donation_id)
     reversal = services.donation_reverse(
         donation=donation, reason=payload.reason, actor=request.user
     )
-    return 201, selectors.donation_get(user=request.user, pk=reversal.pk)
+    return Status(201, selectors.donation_get(user=request.user, pk=reversal.pk))
 
 
 # --- Stores ----------------------------------------------------------------------------------
@@ -660,7 +660,7 @@ def store_list(request: HttpRequest, filters: Query[StoreQuery]) -> QuerySet[Cha
 
 
 @router.post("/charity/stores", response={201: StoreOut}, summary="新建爱心超市")
-def store_create(request: HttpRequest, payload: StoreIn) -> tuple[int, CharityStore]:
+def store_create(request: HttpRequest, payload: StoreIn) -> Status[CharityStore]:
     store = services.store_create(
         region_code=payload.region,
         name=payload.name,
@@ -670,7 +670,7 @@ def store_create(request: HttpRequest, payload: StoreIn) -> tuple[int, CharitySt
         active=payload.active,
         actor=request.user,
     )
-    return 201, _store_detail(request, store.pk)
+    return Status(201, _store_detail(request, store.pk))
 
 
 @router.get("/charity/stores/{store_id}", response=StoreOut, summary="爱心超市详情")
@@ -700,7 +700,7 @@ def item_list(request: HttpRequest, store_id: int) -> QuerySet[StoreItem]:
 
 
 @router.post("/charity/stores/{store_id}/items", response={201: ItemOut}, summary="上架物品")
-def item_create(request: HttpRequest, store_id: int, payload: ItemIn) -> tuple[int, StoreItem]:
+def item_create(request: HttpRequest, store_id: int, payload: ItemIn) -> Status[StoreItem]:
     store = selectors.store_get(user=request.user, pk=store_id)
     source = None
     if payload.source_donation_id is not None:
@@ -715,7 +715,7 @@ def item_create(request: HttpRequest, store_id: int, payload: ItemIn) -> tuple[i
         source_donation=source,
         actor=request.user,
     )
-    return 201, item
+    return Status(201, item)
 
 
 @router.patch("/charity/items/{item_id}", response=ItemOut, summary="修改物品（库存请用补货）")

@@ -41,16 +41,51 @@ FOUNDATION = "海宁市社区发展基金会"
 ELDERLY_FUND = "海宁市“幸福颐养”助老专项基金"
 
 ENTERPRISE_WORDS = [
-    "宏达", "恒丰", "金诚", "天晟", "华翔", "瑞丰", "永利", "鑫源", "振兴", "联丰",
-    "锦程", "盛泰", "嘉禾", "新亚", "海悦", "润华", "长风", "百川", "东升", "万顺",
-    "德信", "荣盛", "明珠", "安澜",
-]  # fmt: skip
+    "宏达",
+    "恒丰",
+    "金诚",
+    "天晟",
+    "华翔",
+    "瑞丰",
+    "永利",
+    "鑫源",
+    "振兴",
+    "联丰",
+    "锦程",
+    "盛泰",
+    "嘉禾",
+    "新亚",
+    "海悦",
+    "润华",
+    "长风",
+    "百川",
+    "东升",
+    "万顺",
+    "德信",
+    "荣盛",
+    "明珠",
+    "安澜",
+]
 INDUSTRIES = ["皮革", "经编", "家纺", "纺织", "服饰", "光电", "汽配", "食品", "建材", "电器"]
 SURNAMES = ["沈", "朱", "陈", "王", "张", "徐", "钱", "许", "周", "吴", "金", "陆", "蒋", "俞"]
 GIVEN_NAMES = [
-    "建国", "丽华", "国强", "美芳", "志明", "秀英", "海峰", "晓燕", "卫东", "雪梅",
-    "伟民", "月琴", "永康", "佩芬", "文龙", "巧玲",
-]  # fmt: skip
+    "建国",
+    "丽华",
+    "国强",
+    "美芳",
+    "志明",
+    "秀英",
+    "海峰",
+    "晓燕",
+    "卫东",
+    "雪梅",
+    "伟民",
+    "月琴",
+    "永康",
+    "佩芬",
+    "文龙",
+    "巧玲",
+]
 
 # (name, unit, points price, value of one unit in fen)
 GOODS = [
@@ -329,9 +364,7 @@ def charity_demo(ctx: Any) -> None:
                 ),
             )
             row.place(
-
-                    funds[plan.fund].region_id if plan.fund else plan.store_region  # type: ignore[arg-type]
-
+                funds[plan.fund].region_id if plan.fund else plan.store_region  # type: ignore[arg-type]
             )
             rows.append(row)
         Donation.objects.bulk_create(rows)
