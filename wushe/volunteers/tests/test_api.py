@@ -153,8 +153,11 @@ def test_register_through_the_api(role_users):
     assert elsewhere.status_code == 422
     assert elsewhere.json()["code"] == "volunteer.region.out_of_scope"
     assert post(client(role_users, "auditor"), "/api/v1/volunteers", body).status_code == 403
-    bad = post(c, "/api/v1/volunteers", {**body, "id_number": id_number(sequence=8),
-                                          "availability_text": "明天"})  # fmt: skip
+    bad = post(
+        c,
+        "/api/v1/volunteers",
+        {**body, "id_number": id_number(sequence=8), "availability_text": "明天"},
+    )
     assert bad.status_code == 422 and bad.json()["code"] == "volunteer.availability.format"
 
 
@@ -209,8 +212,12 @@ def test_transitions_via_api(role_users, people):
 
 def test_reveal_is_audited_and_refused_to_auditor_and_org_staff(role_users, people):
     a, _b = people
-    body = {"subject_type": "volunteers.volunteer", "subject_id": a.pk, "field": "id_number",
-            "reason": "核对保险投保信息"}  # fmt: skip
+    body = {
+        "subject_type": "volunteers.volunteer",
+        "subject_id": a.pk,
+        "field": "id_number",
+        "reason": "核对保险投保信息",
+    }
     ok = post(client(role_users, "community_a"), "/api/v1/personal/reveal", body)
     assert ok.status_code == 200 and ok.json()["value"] == id_number(sequence=2)
     event = AuditEvent.objects.get(action="privacy.personal.revealed")
@@ -236,8 +243,11 @@ def test_org_staff_see_members_of_their_organisations_teams(role_users, people):
     )
     assert created.status_code == 201, created.content
     team_id = created.json()["id"]
-    added = post(township, f"/api/v1/volunteer-teams/{team_id}/members",
-                 {"volunteer_id": b.pk, "role": "leader"})  # fmt: skip
+    added = post(
+        township,
+        f"/api/v1/volunteer-teams/{team_id}/members",
+        {"volunteer_id": b.pk, "role": "leader"},
+    )
     assert added.status_code == 201
     assert added.json()["leader"]["name"] == "王东山" and added.json()["member_count"] == 1
     org = client(role_users, "org_staff")
@@ -248,25 +258,47 @@ def test_org_staff_see_members_of_their_organisations_teams(role_users, people):
     assert [t["name"] for t in org.get("/api/v1/volunteer-teams").json()["items"]] == ["邻里守望队"]
     assert patch(org, f"/api/v1/volunteers/{b.pk}", {"phone": ""}).status_code == 403
     # The 东山 worker does not see the township team, so cannot change it.
-    assert post(client(role_users, "community_b"), f"/api/v1/volunteer-teams/{team_id}/members",
-                {"volunteer_id": b.pk}).status_code == 404  # fmt: skip
+    assert (
+        post(
+            client(role_users, "community_b"),
+            f"/api/v1/volunteer-teams/{team_id}/members",
+            {"volunteer_id": b.pk},
+        ).status_code
+        == 404
+    )
 
 
 def test_team_api_errors(role_users, people):
     township = client(role_users, "township")
-    bad_org = post(township, "/api/v1/volunteer-teams",
-                   {"name": "X队", "region": XIASHI, "organization_id": 999999})  # fmt: skip
+    bad_org = post(
+        township,
+        "/api/v1/volunteer-teams",
+        {"name": "X队", "region": XIASHI, "organization_id": 999999},
+    )
     assert bad_org.status_code == 422
     assert bad_org.json()["code"] == "volunteer_team.organization.invalid"
-    outside = post(client(role_users, "community_b"), "/api/v1/volunteer-teams",
-                   {"name": "X队", "region": NANGUANXIANG})  # fmt: skip
+    outside = post(
+        client(role_users, "community_b"),
+        "/api/v1/volunteer-teams",
+        {"name": "X队", "region": NANGUANXIANG},
+    )
     assert outside.status_code == 422
     assert outside.json()["code"] == "volunteer_team.region.out_of_scope"
-    assert post(client(role_users, "auditor"), "/api/v1/volunteer-teams",
-                {"name": "X队", "region": XIASHI}).status_code == 403  # fmt: skip
+    assert (
+        post(
+            client(role_users, "auditor"),
+            "/api/v1/volunteer-teams",
+            {"name": "X队", "region": XIASHI},
+        ).status_code
+        == 403
+    )
     team = services.team_create(name="东山队", region_code=DONGSHAN, actor=None)
-    withdrawn = services.volunteer_withdraw(volunteer=Volunteer.objects.get(name="王东山"),
-                                            actor=None)  # fmt: skip
-    r = post(client(role_users, "community_b"), f"/api/v1/volunteer-teams/{team.pk}/members",
-             {"volunteer_id": withdrawn.pk})  # fmt: skip
+    withdrawn = services.volunteer_withdraw(
+        volunteer=Volunteer.objects.get(name="王东山"), actor=None
+    )
+    r = post(
+        client(role_users, "community_b"),
+        f"/api/v1/volunteer-teams/{team.pk}/members",
+        {"volunteer_id": withdrawn.pk},
+    )
     assert r.status_code == 409 and r.json()["code"] == "volunteer_team.volunteer_withdrawn"

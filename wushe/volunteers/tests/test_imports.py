@@ -67,8 +67,17 @@ def test_headers_are_chinese_and_required_ones_marked():
     headers = {c.header: c.required for c in VolunteerAdapter.columns}
     for header in ("姓名", "身份证号", "所属社区", "是否已签署知情同意"):
         assert headers[header] is True
-    for header in ("手机号码", "技能特长", "可服务时间", "志愿者编号", "注册日期", "所属队伍",
-                   "经度", "纬度", "坐标系"):  # fmt: skip
+    for header in (
+        "手机号码",
+        "技能特长",
+        "可服务时间",
+        "志愿者编号",
+        "注册日期",
+        "所属队伍",
+        "经度",
+        "纬度",
+        "坐标系",
+    ):
         assert headers[header] is False
 
 
@@ -146,7 +155,7 @@ def test_write_creates_with_consents_numbers_team_and_one_audit_event(adapter, c
                 ),
                 ctx,
             ),
-        ),  # fmt: skip
+        ),
     ]
     before = AuditEvent.objects.count()
     assert adapter.write(rows, ctx) == (2, 0)
@@ -187,8 +196,13 @@ def test_existing_outside_scope_is_reported_as_elsewhere(adapter, role_users):
 
 
 def test_export_is_scoped_and_masked(adapter, role_users):
-    register(sequence=20, skills=["medical"], availability=1, latitude="30.511234",
-             longitude="120.688765")  # fmt: skip
+    register(
+        sequence=20,
+        skills=["medical"],
+        availability=1,
+        latitude="30.511234",
+        longitude="120.688765",
+    )
     register(sequence=22, region=DONGSHAN, name="东山人")
     narrow = ImportContext(
         user=role_users["community_a"], today=date(2026, 6, 1), scope_prefixes=["330481001007"]

@@ -57,7 +57,7 @@ def test_no_list_for_residents(role_users, people, key):
 
 
 def test_detail_404_outside_scope_and_reveal_audited(role_users, people):
-    a, b = people
+    a, _b = people
     assert signed_in(role_users["community_b"]).get(f"/volunteers/{a.pk}/").status_code == 404
     client = signed_in(role_users["community_a"])
     html = client.get(f"/volunteers/{a.pk}/").content.decode()
@@ -105,8 +105,10 @@ def test_register_page_needs_consent_and_guardian(role_users):
     child = {**form, "consent": "on", "id_number": id_number("20180101", 11), "name": "小明"}
     html = client.post("/volunteers/new/", child).content.decode()
     assert "监护人" in html and Volunteer.objects.count() == 1
-    outside = client.post("/volunteers/new/", {**form, "consent": "on", "region": DONGSHAN,
-                                                "id_number": id_number(sequence=8)})  # fmt: skip
+    outside = client.post(
+        "/volunteers/new/",
+        {**form, "consent": "on", "region": DONGSHAN, "id_number": id_number(sequence=8)},
+    )
     assert outside.status_code == 200 and Volunteer.objects.count() == 1
 
 
@@ -116,9 +118,16 @@ def test_edit_and_status_pages(role_users, people):
     assert "修改志愿者信息" in client.get(f"/volunteers/{a.pk}/edit/").content.decode()
     response = client.post(
         f"/volunteers/{a.pk}/edit/",
-        {"name": "李志愿", "region": NANGUANXIANG, "skills": ["legal"], "availability": ["2"],
-         "coord_source": "wgs84", "latitude": "30.51", "longitude": "120.69"},
-    )  # fmt: skip
+        {
+            "name": "李志愿",
+            "region": NANGUANXIANG,
+            "skills": ["legal"],
+            "availability": ["2"],
+            "coord_source": "wgs84",
+            "latitude": "30.51",
+            "longitude": "120.69",
+        },
+    )
     assert response.status_code == 302
     a.refresh_from_db()
     assert [t.code for t in a.skills.all()] == ["legal"] and a.availability_text == "周一晚上"

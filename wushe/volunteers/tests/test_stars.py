@@ -9,9 +9,19 @@ from wushe.volunteers.stars import DEFAULT_STAR_HOURS, next_star_hours, stars_fo
 
 @pytest.mark.parametrize(
     ("hours", "stars"),
-    [(0, 0), (99, 0), (100, 1), (299, 1), (300, 2), (600, 3), (999, 3), (1000, 4), (1500, 5),
-     (5000, 5)],
-)  # fmt: skip
+    [
+        (0, 0),
+        (99, 0),
+        (100, 1),
+        (299, 1),
+        (300, 2),
+        (600, 3),
+        (999, 3),
+        (1000, 4),
+        (1500, 5),
+        (5000, 5),
+    ],
+)
 def test_thresholds(hours, stars):
     assert stars_for_minutes(hours * 60) == stars
 
