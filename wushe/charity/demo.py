@@ -34,6 +34,7 @@ from .models import (
 )
 
 HAINING = "330481000000"
+XIASHI = "330481001000"
 COUNTY = HAINING[:6]
 RECEIPT_PREFIX = "HNJZ"  # 海宁捐赠: every demo donation's receipt number starts with it
 
@@ -148,7 +149,12 @@ def charity_demo(ctx: Any) -> None:
     terms = {t.code: t for t in Term.objects.filter(vocabulary=Vocabulary.SERVICE_CATEGORY)}
 
     # --- plan: everything drawn from rng, whatever already exists -----------------------------
-    micro_townships = sorted(rng.sample(townships, k=min(5, len(townships))), key=lambda r: r.code)
+    # 硖石街道 always has one, so the demo township login finds a fund of its own.
+    others = [t for t in townships if t.code != XIASHI]
+    micro_townships = [t for t in townships if t.code == XIASHI] + rng.sample(
+        others, k=min(4, len(others))
+    )
+    micro_townships.sort(key=lambda r: r.code)
     fund_plans: list[tuple[str, str, str, date, str, list[str]]] = [
         (
             HAINING,
@@ -254,6 +260,18 @@ def charity_demo(ctx: Any) -> None:
                         received_on=day(),
                     )
                 )
+    for township in micro_townships:
+        for _gift in range(rng.randint(3, 8)):
+            donation_plans.append(
+                _DonationPlan(
+                    fund=micro_by_township[township.code],
+                    store_region="",
+                    donor=rng.choice(donor_plans)["name"],
+                    kind=DonationKind.MONEY,
+                    amount_fen=rng.randrange(2, 50) * 100 * 100,  # ¥200–¥4,900
+                    received_on=day(),
+                )
+            )
     for township in townships:
         for _gift in range(rng.randint(1, 2)):
             goods, unit, _points, unit_value = rng.choice(GOODS)
