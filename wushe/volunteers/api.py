@@ -25,8 +25,8 @@ from wushe.regions import codes
 
 from . import availability as slots
 from . import selectors, services
-from .models import TeamMembership, TeamRole, Volunteer, VolunteerTeam
-from .rules import editable_fields
+from .models import TeamMembership, Volunteer, VolunteerTeam
+from .rules import can_write_region, editable_fields
 
 router = Router(tags=["volunteers"], auth=API_AUTH)
 
@@ -251,7 +251,7 @@ def _availability(mask: int | None, text: str | None) -> int | None:
 
 def _check_region_writable(request: HttpRequest, region_code: str) -> str:
     code = services.check_community(region_code)
-    if not request.user.has_perm("volunteers.add_volunteer", code):
+    if not can_write_region(request.user, code):
         raise ValidationFailed(
             _("该社区不在您的管辖范围内。"),
             code="volunteer.region.out_of_scope",
@@ -498,7 +498,7 @@ class TeamPatch(Schema):
 
 class MemberIn(Schema):
     volunteer_id: int
-    role: Literal["leader", "member"] = TeamRole.MEMBER
+    role: Literal["leader", "member"] = "member"
     joined_on: date | None = None
 
 
@@ -545,7 +545,7 @@ def create_team(request: HttpRequest, payload: TeamIn) -> Status:
         raise ValidationFailed(
             exc.message, code=exc.code, fields={"region": [str(exc.message)]}
         ) from None
-    if not request.user.has_perm("volunteers.add_team", code):
+    if not can_write_region(request.user, code):
         if not request.user.has_perm("volunteers.add_team"):
             raise PermissionDenied(
                 _("您的角色不能新建志愿服务队。"), code="volunteer_team.forbidden"

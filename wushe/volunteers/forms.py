@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -85,6 +85,10 @@ def apply_domain_error(form: forms.Form, exc: DomainError) -> None:
         form.add_error(None, str(exc.message))
 
 
+def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
+
+
 class VolunteerFilterForm(forms.Form):
     region = forms.CharField(label=_("社区 / 乡镇"), required=False, max_length=12)
     name = forms.CharField(label=_("姓名"), required=False, max_length=50)
@@ -104,8 +108,8 @@ class VolunteerFilterForm(forms.Form):
             self.fields["region"] = forms.ChoiceField(
                 label=_("社区 / 乡镇"), required=False, choices=[("", _("全部")), *choices]
             )
-        self.fields["skill"].choices = [("", _("不限")), *skill_choices()]
-        self.fields["team"].choices = [("", _("不限")), *teams]
+        _choice_field(self, "skill").choices = [("", _("不限")), *skill_choices()]
+        _choice_field(self, "team").choices = [("", _("不限")), *teams]
 
 
 class _PersonFields(forms.Form):
@@ -136,7 +140,7 @@ class _PersonFields(forms.Form):
         choices = region_choices(user, levels=(5,), writers=True)
         if choices:
             self.fields["region"] = forms.ChoiceField(label=_("所属社区"), choices=choices)
-        self.fields["skills"].choices = skill_choices()
+        _choice_field(self, "skills").choices = skill_choices()
 
 
 class VolunteerRegisterForm(_PersonFields):
@@ -190,7 +194,7 @@ class MyVolunteerForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["skills"].choices = skill_choices()
+        _choice_field(self, "skills").choices = skill_choices()
 
 
 class TransitionForm(forms.Form):
@@ -212,7 +216,7 @@ class TeamForm(forms.Form):
         choices = region_choices(user, levels=(3, 4, 5), writers=True)
         if choices:
             self.fields["region"] = forms.ChoiceField(label=_("所属区划"), choices=choices)
-        self.fields["organization"].choices = [("", _("无")), *organizations]
+        _choice_field(self, "organization").choices = [("", _("无")), *organizations]
 
 
 class MemberForm(forms.Form):

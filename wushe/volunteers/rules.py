@@ -124,6 +124,11 @@ rules.add_perm("volunteers.add_team", is_writer_for)
 rules.add_perm("volunteers.change_team", is_writer_for)
 
 
+def can_write_region(user: Any, region_code: str) -> bool:
+    """Whether the user may register volunteers or create teams in the region."""
+    return bool(is_writer_for(user, region_code))
+
+
 def editable_fields(user: Any, volunteer: Volunteer) -> frozenset[str]:
     """What `user` may change in `volunteer` (empty: nothing)."""
     if is_writer_for(user, volunteer):

@@ -471,11 +471,11 @@ def volunteer_update(
                 updated += ["latitude", "longitude", "coord_source"]
                 audit["location"] = "changed" if lat is not None else "cleared"
         if "political_status" in changes:
-            value = check_political_status(changes["political_status"])
-            if value != locked.political_status:
-                locked.political_status = value
+            political = check_political_status(changes["political_status"])
+            if political != locked.political_status:
+                locked.political_status = political
                 updated.append("political_status")
-                audit["political_status"] = value
+                audit["political_status"] = political
         if "user" in changes:
             user = changes["user"]
             user_id = user.pk if user is not None else None

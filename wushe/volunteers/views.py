@@ -35,7 +35,7 @@ from .forms import (
     mask_from_slots,
 )
 from .models import Volunteer, VolunteerStatus
-from .rules import editable_fields
+from .rules import can_write_region, editable_fields
 from .services import SELF_EDITABLE_FIELDS, UPDATABLE_FIELDS
 
 EXPORT_KIND = "volunteers"
@@ -145,10 +145,10 @@ def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _transitions(volunteer: Volunteer) -> list[tuple[str, str]]:
     """(action, button label) allowed from the current status."""
-    labels = {
-        VolunteerStatus.SUSPENDED: ("suspend", _("暂停")),
-        VolunteerStatus.ACTIVE: ("reactivate", _("恢复在册")),
-        VolunteerStatus.WITHDRAWN: ("withdraw", _("注销")),
+    labels: dict[str, tuple[str, str]] = {
+        VolunteerStatus.SUSPENDED.value: ("suspend", _("暂停")),
+        VolunteerStatus.ACTIVE.value: ("reactivate", _("恢复在册")),
+        VolunteerStatus.WITHDRAWN.value: ("withdraw", _("注销")),
     }
     from .models import STATUS_TRANSITIONS
 
@@ -167,7 +167,7 @@ def volunteer_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             region = services.check_community(data["region"])
-            if not request.user.has_perm("volunteers.add_volunteer", region):
+            if not can_write_region(request.user, region):
                 raise ValidationFailed(
                     _("该社区不在您的管辖范围内。"),
                     code="volunteer.region.out_of_scope",
@@ -258,7 +258,7 @@ def volunteer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if data["region"] != volunteer.region_id:
                 region = services.check_community(data["region"])
-                if not request.user.has_perm("volunteers.add_volunteer", region):
+                if not can_write_region(request.user, region):
                     raise ValidationFailed(
                         _("该社区不在您的管辖范围内。"),
                         code="volunteer.region.out_of_scope",
@@ -399,7 +399,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 code = codes.normalize(data["region"])
-                if not request.user.has_perm("volunteers.add_team", code):
+                if not can_write_region(request.user, code):
                     raise ValidationFailed(
                         _("该区划不在您的管辖范围内。"),
                         code="volunteer_team.region.out_of_scope",
