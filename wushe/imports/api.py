@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -173,7 +173,7 @@ def upload(request: HttpRequest, kind: Form[str], file: File[UploadedFile]) -> A
     if len(data) > max_bytes:
         raise FileTooLarge(max_bytes)
     job = import_upload(kind=kind, file_name=file.name or "", data=data, actor=request.user)
-    return 201, job_payload(job)
+    return Status(201, job_payload(job))
 
 
 @router.get("/imports", response=list[JobBriefOut], summary="我的导入任务")

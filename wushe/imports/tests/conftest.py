@@ -45,6 +45,9 @@ def make_id(body: str) -> str:
 ID_A = make_id("33048119900101123")
 ID_B = make_id("33048119851231004")
 ID_C = make_id("33048120100615002")
+ID_D = make_id("33048119700505101")
+ID_E = make_id("33048119800808202")
+ID_F = make_id("33048119651111303")
 
 
 class PeopleAdapter(ImportAdapter):

@@ -43,7 +43,9 @@ def test_xlsx_and_csv_are_recognised_whatever_their_name():
 def test_old_xls_is_refused_with_save_as_advice():
     error = refused(OLE2, "名单.xls")
     assert error.code == "import.file_type"
-    assert str(error.message) == "这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 后再导入。"
+    assert (
+        str(error.message) == "这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 后再导入。"
+    )
     assert refused(OLE2, "名单.xlsx").code == "import.file_type"
 
 
@@ -104,9 +106,7 @@ def test_zip_bomb_is_refused_before_openpyxl_opens_it():
     error = refused(bomb)
     assert error.code == "import.zip_bomb"
     with pytest.raises(ImportFileError) as caught:
-        check_zip(
-            xlsx_bytes([["姓名"]]), max_uncompressed=1000, max_ratio=1000, max_entries=100
-        )
+        check_zip(xlsx_bytes([["姓名"]]), max_uncompressed=1000, max_ratio=1000, max_entries=100)
     assert caught.value.code == "import.zip_bomb"
 
 
@@ -119,11 +119,34 @@ def _lying_zip(declared: int) -> bytes:
     )
     central = struct.pack(
         "<IHHHHHHIIIHHHHHII",
-        0x02014B50, 20, 20, 0, 8, 0, 0, 0, len(payload), declared, len(name), 0, 0, 0, 0, 0, 0,
+        0x02014B50,
+        20,
+        20,
+        0,
+        8,
+        0,
+        0,
+        0,
+        len(payload),
+        declared,
+        len(name),
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
     )
     end = struct.pack(
-        "<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central) + len(name),
-        len(local) + len(name) + len(payload), 0,
+        "<IHHHHIIH",
+        0x06054B50,
+        0,
+        0,
+        1,
+        1,
+        len(central) + len(name),
+        len(local) + len(name) + len(payload),
+        0,
     )
     return local + name + payload + central + name + end
 
