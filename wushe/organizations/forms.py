@@ -5,10 +5,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from wushe.core.errors import DomainError
+from wushe.regions import codes
 from wushe.taxonomy.models import Vocabulary
 from wushe.taxonomy.selectors import terms
 
 from .models import Grade, GradeState, LegalStatus, OrgKind
+from .selectors import OrganizationFilter
 
 _ALL = ("", _("全部"))
 
@@ -48,6 +51,31 @@ class OrganizationFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _set_choices(self, "category", [_ALL, *_term_choices(Vocabulary.ORG_CATEGORY)])
+
+    def to_filter(self) -> OrganizationFilter | None:
+        """The selector filter for valid input (no input: no filter); None when invalid."""
+        if not self.is_bound:
+            return OrganizationFilter()
+        if not self.is_valid():
+            return None
+        data = self.cleaned_data
+        region = ""
+        if data["region"]:
+            try:
+                region = codes.significant_prefix(codes.normalize(data["region"]))
+            except DomainError as exc:
+                self.add_error("region", str(exc.message))
+                return None
+        return OrganizationFilter(
+            region=region,
+            legal_status=data["legal_status"],
+            org_kind=data["org_kind"],
+            category=data["category"],
+            grade=data["grade"],
+            grade_state=data["grade_state"],
+            is_hub={"yes": True, "no": False}.get(data["is_hub"]),
+            q=data["q"],
+        )
 
 
 class OrganizationForm(forms.Form):

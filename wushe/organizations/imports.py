@@ -20,9 +20,10 @@ from wushe.regions.models import Region
 from wushe.taxonomy.models import Vocabulary
 
 from . import rules as org_rules
+from .forms import OrganizationFilterForm
 from .models import GRADE_ELIGIBLE_YEARS, Grade, LegalStatus, Organization, OrgKind, add_years
 from .selectors import (
-    organizations_visible,
+    organization_search,
     primary_contact,
     region_label,
     regions_resolve,
@@ -406,11 +407,12 @@ class OrganizationAdapter(ImportAdapter):
     # --- export -------------------------------------------------------------------------
 
     def export_queryset(self, ctx: ImportContext) -> QuerySet[Any]:
-        return (
-            organizations_visible(user=ctx.user)
-            .select_related("region", "category")
-            .prefetch_related("coverage", "service_categories", "contacts")
-            .order_by("region_id", "name", "id")
+        """What the list page shows with the same filters (passed through by the engine)."""
+        filters = OrganizationFilterForm(getattr(ctx, "filters", None) or None).to_filter()
+        if filters is None:
+            return Organization.objects.none()
+        return organization_search(user=ctx.user, filters=filters, today=ctx.today).order_by(
+            "region_id", "name", "id"
         )
 
     def export_row(self, obj: Any) -> list[Any]:

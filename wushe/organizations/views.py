@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 
 from wushe.core.errors import DomainError, NotFound
 from wushe.core.paging import render_list
-from wushe.regions import codes
 
 from . import selectors, services
 from .forms import (
@@ -64,31 +63,12 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("organizations.view_organization"):
         raise PermissionDenied
     form = OrganizationFilterForm(request.GET or None)
-    filters = selectors.OrganizationFilter()
-    region_error = False
-    if form.is_valid():
-        data = form.cleaned_data
-        region = ""
-        if data["region"]:
-            try:
-                region = codes.significant_prefix(codes.normalize(data["region"]))
-            except DomainError as exc:
-                form.add_error("region", str(exc.message))
-                region_error = True
-        hub = {"yes": True, "no": False}.get(data["is_hub"])
-        filters = selectors.OrganizationFilter(
-            region=region,
-            legal_status=data["legal_status"],
-            org_kind=data["org_kind"],
-            category=data["category"],
-            grade=data["grade"],
-            grade_state=data["grade_state"],
-            is_hub=hub,
-            q=data["q"],
-        )
+    filters = form.to_filter()
     today = timezone.localdate()
-    qs = selectors.organization_search(user=request.user, filters=filters, today=today)
-    if region_error or (form.is_bound and not form.is_valid()):
+    qs = selectors.organization_search(
+        user=request.user, filters=filters or selectors.OrganizationFilter(), today=today
+    )
+    if filters is None:
         qs = qs.none()
     return render_list(
         request,
@@ -152,7 +132,9 @@ def _detail_context(request: HttpRequest, org: Organization, **forms: Form) -> d
 def _resolve_places(
     request: HttpRequest, form: OrganizationForm
 ) -> tuple[str | None, list[str] | None]:
-    within = sorted({p[:6] for p in selectors.writer_prefixes(request.user)} or {""})
+    # Names resolve within the counties the user keeps records in (a community worker names
+    # the township that filed an organisation).
+    within = sorted({p[:6] for p in selectors.writer_prefixes(request.user)})
     region_code: str | None = None
     coverage: list[str] | None = None
     if "region" in form.cleaned_data and not form.fields["region"].disabled:

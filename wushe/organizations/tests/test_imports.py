@@ -182,3 +182,63 @@ def test_adapter_permissions(role_users):
     assert not role_users["auditor"].has_perm("organizations.import_organizations")
     assert role_users["auditor"].has_perm("organizations.export_organizations")
     assert not role_users["org_staff"].has_perm("organizations.export_organizations")
+
+
+def test_a_messy_csv_through_the_import_engine(adapter, role_users):
+    """The real engine: title row, full-width code, Chinese dates, 是/否, region names."""
+    from django.db import transaction
+
+    from wushe.imports import engine
+    from wushe.imports.services import import_context
+
+    full_width = CODE_ASSOCIATION.translate(
+        {ord(c): ord(c) + 0xFEE0 for c in "0123456789ABCDEFGHJKLMNPQRTUWXY"}
+    )
+    text = (
+        "硖石街道社会组织台账（2025年）\n"
+        "组织名称,统一社会信用代码,登记状态,组织类型,组织类别,服务领域,登记机关区划,服务社区,"
+        "评估等级,等级评定日期,联系人,联系电话,成立日期,登记日期,是否枢纽型组织\n"
+        f"硖石街道南关厢邻里互助队,,备案,社区社会组织,居民互助类,养老服务、助残服务,硖石街道,"
+        f"南关厢社区,,,周阿姨,138 1234 5678,2020年1月5日,,否\n"
+        f"海宁市书画协会,{full_width},,社会团体,文体活动类,文体娱乐,330481,南关厢社区、东山社区,"
+        f"AAA,2024/3/1,,,2018-01-01,2018/1/1,是\n"
+        "东山某队,,备案,社区社会组织,,,硖石街道,不存在社区,,,,,,,\n"
+    )
+    ctx = import_context(user=role_users["county"])
+    with transaction.atomic():
+        outcome = engine.run(text.encode("utf-8"), adapter, ctx, filename="台账.csv", write=True)
+    assert (outcome.rows_valid, outcome.rows_invalid, outcome.created) == (2, 1, 2)
+    assert [(i.row_number, i.code) for i in outcome.issues] == [
+        (5, "organization.coverage.not_found")
+    ]
+    filed = Organization.objects.get(name="硖石街道南关厢邻里互助队")
+    assert filed.founded_on == date(2020, 1, 5)
+    assert set(filed.service_categories.values_list("code", flat=True)) == {
+        "elderly_care",
+        "disability",
+    }
+    association = Organization.objects.get(credit_code=CODE_ASSOCIATION)
+    assert (association.legal_status, association.org_kind, association.grade) == (
+        "registered",
+        "association",
+        "3A",
+    )
+    assert association.is_hub is True
+
+
+def test_export_through_the_engine_is_filtered_and_masked(role_users, orgs):
+    import io
+
+    from openpyxl import load_workbook
+
+    from wushe.imports.services import export_create
+
+    content, name = export_create(
+        kind="organizations", actor=role_users["township"], filters={"org_kind": "community"}
+    )
+    assert name.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+    text = " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c)
+    assert orgs["nan"].name in text and orgs["dong"].name in text
+    assert orgs["agency_nan"].name not in text  # filtered out: a service agency
+    assert "138****5678" in text and "13812345678" not in text

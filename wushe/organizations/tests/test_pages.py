@@ -14,7 +14,8 @@ def test_list_page_in_chinese_with_htmx_filters(role_users, orgs):
     response = client.get("/organizations/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert "社会组织" in html and "新增社会组织" in html and "导出 Excel" in html
+    assert "社会组织" in html and "新增社会组织" in html
+    assert 'href="/imports/export/organizations/"' in html
     assert orgs["nan"].name in html and orgs["haizhou"].name not in html
     assert "138****5678" in html and "13812345678" not in html
     partial = client.get("/organizations/", {"legal_status": "registered"}, HTTP_HX_REQUEST="true")
@@ -217,3 +218,26 @@ def test_reveal_through_the_api(role_users, orgs):
     )
     # The community worker of 南关厢 keeps this community organisation: may reveal.
     assert response.status_code == 200 and response.json()["value"] == "+8613812345678"
+
+
+def test_credit_code_warning_is_shown_on_the_detail_page(role_users):
+    from .conftest import credit_code, make_org
+
+    org = make_org(
+        role_users["county"],
+        legal_status=LegalStatus.REGISTERED,
+        name="海宁市某服务中心",
+        region="330481000000",
+        org_kind="service_agency",
+        credit_code=credit_code("52330481MJ0000019"),
+    )
+    html = signed_in(role_users["county"]).get(f"/organizations/{org.pk}/").content.decode()
+    assert "组织机构代码部分" in html
+
+
+def test_admin_pages_render(admin_client, orgs):
+    client = admin_client
+    assert client.get("/admin/organizations/organization/").status_code == 200
+    assert (
+        client.get(f"/admin/organizations/organization/{orgs['nan'].pk}/change/").status_code == 200
+    )
