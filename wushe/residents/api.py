@@ -4,8 +4,6 @@ ID numbers and phones leave only masked (`id_number_masked`, `phone_masked`); th
 `POST /api/v1/personal/reveal` (privacy app: reason required, audited). Tags are filtered by the
 sensitivity rule of rules.py. Outside the caller's scope a record is a 404."""
 
-from __future__ import annotations
-
 from datetime import date
 from typing import Any
 
@@ -13,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from wushe.accounts.auth import API_AUTH
@@ -379,7 +377,7 @@ def get_resident(request: HttpRequest, resident_id: int) -> Resident:
 
 
 @router.post("/residents", response={201: ResidentDetailOut}, summary="登记居民")
-def create_resident(request: HttpRequest, payload: ResidentIn) -> tuple[int, Resident]:
+def create_resident(request: HttpRequest, payload: ResidentIn) -> Status[Resident]:
     if not request.user.has_perm("residents.add_resident"):
         raise _forbidden()
     data = payload.dict()
@@ -400,7 +398,7 @@ def create_resident(request: HttpRequest, payload: ResidentIn) -> tuple[int, Res
         consent=consent,
         actor=request.user,
     )
-    return 201, selectors.resident_get(user=request.user, pk=resident.pk)
+    return Status(201, selectors.resident_get(user=request.user, pk=resident.pk))
 
 
 @router.patch("/residents/{int:resident_id}", response=ResidentDetailOut, summary="修改居民信息")
@@ -421,10 +419,10 @@ def update_resident(request: HttpRequest, resident_id: int, payload: ResidentPat
 @router.post(
     "/residents/{int:resident_id}/tags", response={201: TagOut}, summary="添加困难群体标签"
 )
-def add_tag(request: HttpRequest, resident_id: int, payload: TagIn) -> tuple[int, dict[str, Any]]:
+def add_tag(request: HttpRequest, resident_id: int, payload: TagIn) -> Status[dict[str, Any]]:
     resident = _writable(request, resident_id)
     tag = services.resident_tag_add(resident=resident, actor=request.user, **payload.dict())
-    return 201, _tag_out(tag_views(request.user, resident, [tag])[0])
+    return Status(201, _tag_out(tag_views(request.user, resident, [tag])[0]))
 
 
 @router.post(
@@ -464,12 +462,12 @@ def move_out(request: HttpRequest, resident_id: int, payload: MoveOutIn) -> Resi
     response={201: ConsentOut},
     summary="记录个人信息处理同意（未满 14 周岁须监护人）",
 )
-def add_consent(request: HttpRequest, resident_id: int, payload: ConsentIn) -> tuple[int, Any]:
+def add_consent(request: HttpRequest, resident_id: int, payload: ConsentIn) -> Status[Any]:
     resident = _writable(request, resident_id)
     consent = services.resident_consent_record(
         resident=resident, consent=payload.to_input(), actor=request.user
     )
-    return 201, consent
+    return Status(201, consent)
 
 
 # --- Households --------------------------------------------------------------------------------
@@ -490,7 +488,7 @@ def get_household(request: HttpRequest, household_id: int) -> Household:
 
 
 @router.post("/households", response={201: HouseholdOut}, summary="新建家庭户")
-def create_household(request: HttpRequest, payload: HouseholdIn) -> tuple[int, Household]:
+def create_household(request: HttpRequest, payload: HouseholdIn) -> Status[Household]:
     if not request.user.has_perm("residents.add_resident"):
         raise _forbidden()
     household = services.household_create(
@@ -499,7 +497,7 @@ def create_household(request: HttpRequest, payload: HouseholdIn) -> tuple[int, H
         address=payload.address,
         actor=request.user,
     )
-    return 201, selectors.household_get(user=request.user, pk=household.pk)
+    return Status(201, selectors.household_get(user=request.user, pk=household.pk))
 
 
 @router.patch("/households/{int:household_id}", response=HouseholdDetailOut, summary="修改家庭户")

@@ -47,7 +47,7 @@ from .models import (
     TagSource,
 )
 from .rules import sensitive_visible_annotation, tag_views
-from .selectors import ResidentFilter, resident_search, residents_by_id_hash
+from .selectors import filters_from_params, resident_search, residents_by_id_hash
 
 BATCH = 2000
 
@@ -120,21 +120,7 @@ CATEGORY_CHOICES = _choices(
     ("mental", "精神"),
     ("multiple", "多重"),
 )
-GRADE_CHOICES = _choices(
-    DisabilityGrade,
-    ("1", "1"),
-    ("2", "2"),
-    ("3", "3"),
-    ("4", "4"),
-    ("1", "一"),
-    ("2", "二"),
-    ("3", "三"),
-    ("4", "四"),
-    ("1", "1级"),
-    ("2", "2级"),
-    ("3", "3级"),
-    ("4", "4级"),
-)
+GRADE_CHOICES = _choices(DisabilityGrade, ("1", "1级"), ("2", "2级"), ("3", "3级"), ("4", "4级"))
 SOURCE_CHOICES = _choices(
     TagSource, ("civil_affairs", "民政"), ("community_survey", "摸排"), ("self_declared", "申报")
 )
@@ -185,7 +171,7 @@ class ResidentAdapter(ImportAdapter):
             aliases=("公民身份号码", "证件号码", "身份证号码", "身份证"),
             required=True,
             kind=Kind.ID_NUMBER,
-            example="33048119560312002X",
+            example="330481195603120028",
             help=_lazy(
                 "18 位（旧 15 位号码会自动升级）。请把该列设为“文本”格式，以免末尾变成 000。"
             ),
@@ -538,7 +524,10 @@ class ResidentAdapter(ImportAdapter):
     # --- export --------------------------------------------------------------------------------
 
     def export_queryset(self, ctx: ImportContext) -> QuerySet[Any]:
-        return resident_search(user=ctx.user, filters=ResidentFilter()).annotate(
+        """The list page's filters (passed through the export URL) apply; bad values are
+        ignored rather than failing the download."""
+        filters = filters_from_params(ctx.filters)
+        return resident_search(user=ctx.user, filters=filters).annotate(
             sensitive_visible=sensitive_visible_annotation(ctx.user)
         )
 

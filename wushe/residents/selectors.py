@@ -8,7 +8,8 @@ indexes; tags of a page come in one extra query (prefetch of current tags), neve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -18,11 +19,12 @@ from django.utils import timezone
 
 from wushe.accounts.roles import WORKER_ROLES, Role
 from wushe.accounts.scoping import NATIONWIDE, get_in_scope, has_role, scope_prefixes, scope_q
-from wushe.core.errors import NotFound
+from wushe.core.errors import DomainError, NotFound
+from wushe.core.identifiers import parse_id_number, parse_phone
 from wushe.core.personal import id_number_hash, phone_hash
 from wushe.regions import codes
 
-from .models import Household, Resident, ResidentStatus, ResidentTag
+from .models import Household, Resident, ResidentStatus, ResidentTag, Tag
 from .rules import is_sensitive, sensitive_scope_q
 
 
@@ -37,6 +39,35 @@ class ResidentFilter:
     age_max: int | None = None
     status: str = ResidentStatus.ACTIVE  # "" = every status
     household: int | None = None
+
+
+def filters_from_params(params: Mapping[str, str]) -> ResidentFilter:
+    """A ResidentFilter from query parameters as the list page sends them (the export link
+    passes them on). Lenient: a value that does not parse is ignored."""
+    values: dict[str, Any] = {}
+    region = (params.get("region") or "").strip()
+    if region:
+        with contextlib.suppress(DomainError):
+            values["region"] = codes.significant_prefix(codes.normalize(region))
+    values["name"] = (params.get("name") or "").strip()[:50]
+    if params.get("id_number"):
+        with contextlib.suppress(DomainError):
+            values["id_number"] = parse_id_number(params["id_number"]).number
+    if params.get("phone"):
+        with contextlib.suppress(DomainError):
+            values["phone"] = parse_phone(params["phone"])
+    if params.get("tag") in Tag.values:
+        values["tag"] = params["tag"]
+    for key in ("age_min", "age_max"):
+        raw = (params.get(key) or "").strip()
+        if raw.isdigit():
+            values[key] = int(raw)
+    status = params.get("status") or ResidentStatus.ACTIVE
+    if status == "all":
+        values["status"] = ""
+    elif status in ResidentStatus.values:
+        values["status"] = status
+    return ResidentFilter(**values)
 
 
 def current_tags_prefetch() -> Prefetch[Any]:
