@@ -217,8 +217,10 @@ def charity_demo(ctx: Any) -> None:
                 "anonymous": rng.random() < 0.25,
             }
         )
-    seen: set[str] = set()
-    donor_plans = [d for d in donor_plans if not (d["name"] in seen or seen.add(d["name"]))]
+    unique: dict[str, dict[str, Any]] = {}
+    for donor_plan in donor_plans:
+        unique.setdefault(donor_plan["name"], donor_plan)
+    donor_plans = list(unique.values())
 
     micro_by_township = {
         code: name for code, kind, name, *_ in fund_plans if kind == FundKind.MICRO
@@ -305,7 +307,7 @@ def charity_demo(ctx: Any) -> None:
     org = ctx.organizations.get("main") if hasattr(ctx, "organizations") else None
     funds: dict[str, CharityFund] = {}
     for region_code, kind, name, opened_on, purpose_text, purpose_codes in fund_plans:
-        fund, created = CharityFund.objects.get_or_create(
+        fund_row, created = CharityFund.objects.get_or_create(
             county_code=COUNTY,
             region_id=region_code,
             name=name,
@@ -321,27 +323,27 @@ def charity_demo(ctx: Any) -> None:
         )
         if created:
             FundPurpose.objects.bulk_create(
-                FundPurpose(fund=fund, term=terms[code], county_code=COUNTY)
+                FundPurpose(fund=fund_row, term=terms[code], county_code=COUNTY)
                 for code in purpose_codes
                 if code in terms
             )
-        funds[name] = fund
+        funds[name] = fund_row
 
     existing_donors = {d.name: d for d in Donor.objects.filter(county_code=COUNTY)}
     new_donors = []
-    for plan in donor_plans:
-        if plan["name"] in existing_donors:
+    for donor_plan in donor_plans:
+        if donor_plan["name"] in existing_donors:
             continue
-        donor = Donor(
-            kind=plan["kind"],
-            name=plan["name"],
-            credit_code=plan["credit_code"],
-            contact_name=plan["contact_name"],
-            anonymous=plan["anonymous"],
+        donor_row = Donor(
+            kind=donor_plan["kind"],
+            name=donor_plan["name"],
+            credit_code=donor_plan["credit_code"],
+            contact_name=donor_plan["contact_name"],
+            anonymous=donor_plan["anonymous"],
         )
-        donor.place(plan["region"])
-        seal_phone(donor, plan["phone"])
-        new_donors.append(donor)
+        donor_row.place(donor_plan["region"])
+        seal_phone(donor_row, donor_plan["phone"])
+        new_donors.append(donor_row)
     Donor.objects.bulk_create(new_donors)
     donors = {d.name: d for d in Donor.objects.filter(county_code=COUNTY)}
 
@@ -381,9 +383,7 @@ def charity_demo(ctx: Any) -> None:
                     datetime.combine(plan.received_on, time(9, 0)) + timedelta(minutes=number)
                 ),
             )
-            row.place(
-                funds[plan.fund].region_id if plan.fund else plan.store_region  # type: ignore[arg-type]
-            )
+            row.place(funds[plan.fund].region_id if plan.fund else plan.store_region)
             rows.append(row)
         Donation.objects.bulk_create(rows)
         # One entered twice by mistake and corrected by a reversing entry, as the ledger does.

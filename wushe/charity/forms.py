@@ -14,7 +14,7 @@ from wushe.organizations.models import Organization
 from wushe.regions.models import Region
 from wushe.taxonomy.models import Term, Vocabulary
 
-from .models import DonationKind, DonorKind, FundKind
+from .models import DonationKind, Donor, DonorKind, FundKind
 from .money import parse_yuan
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -116,7 +116,9 @@ class DonorFilterForm(forms.Form):
 
 
 class DonationForm(forms.Form):
-    donor = forms.ModelChoiceField(label=_("捐赠人"), queryset=None)  # type: ignore[arg-type]
+    donor: forms.ModelChoiceField[Donor] = forms.ModelChoiceField(
+        label=_("捐赠人"), queryset=Donor.objects.none()
+    )
     kind = forms.ChoiceField(label=_("捐赠类型"), choices=DonationKind.choices)
     amount = forms.CharField(label=_("金额（元）"), required=False, max_length=30)
     goods_description = forms.CharField(label=_("物资名称"), required=False, max_length=200)
@@ -125,7 +127,9 @@ class DonationForm(forms.Form):
     estimated_value = forms.CharField(label=_("物资估值（元）"), required=False, max_length=30)
     received_on = forms.DateField(label=_("接收日期"), widget=DATE)
     receipt_no = forms.CharField(label=_("捐赠票据号"), required=False, max_length=40)
-    purpose = forms.ModelChoiceField(label=_("指定用途"), queryset=None, required=False)  # type: ignore[arg-type]
+    purpose: forms.ModelChoiceField[Term] = forms.ModelChoiceField(
+        label=_("指定用途"), queryset=Term.objects.none(), required=False
+    )
     purpose_text = forms.CharField(label=_("用途说明"), required=False, max_length=200)
     note = forms.CharField(label=_("备注"), required=False, max_length=2000)
 

@@ -190,7 +190,7 @@ class DonationQuerySet(models.QuerySet["Donation"]):
     def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("append-only: donations are corrected by reversing entries")
 
-    def delete(self) -> NoReturn:  # type: ignore[override]
+    def delete(self) -> NoReturn:
         raise AppendOnlyError("append-only: donations are corrected by reversing entries")
 
 
@@ -348,7 +348,7 @@ class Donation(RegionBound):
             raise AppendOnlyError("append-only: donations are corrected by reversing entries")
         super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("append-only: donations are corrected by reversing entries")
 
 

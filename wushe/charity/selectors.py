@@ -135,23 +135,27 @@ def fund_totals(*, fund: CharityFund) -> FundTotals:
     """Net money received, goods value and live donation count, overall and per calendar year
     of `received_on` (a reversal carries its original's date, so it corrects that year)."""
     entries = Donation.objects.filter(county_code=fund.county_code, fund=fund)
-    by_year = [
-        YearTotal(
-            year=int(row["year"]),
-            received_fen=int(row["received"]),
-            goods_value_fen=int(row["goods"]),
-            donations=int(row["originals"]) - int(row["reversals"]),
-        )
-        for row in entries.order_by()
+    # Typed loosely: django-stubs cannot follow values().annotate() with filtered aggregates.
+    rows: Any = (
+        entries.order_by()
         .annotate(year=ExtractYear("received_on"))
         .values("year")
         .annotate(
             received=Coalesce(Sum("amount_fen"), 0),
             goods=Coalesce(Sum("estimated_value_fen"), 0),
             originals=Count("id", filter=Q(reverses__isnull=True)),
-            reversals=Count("id", filter=Q(reverses__isnull=False)),
+            reversed_entries=Count("id", filter=Q(reverses__isnull=False)),
         )
         .order_by("-year")
+    )
+    by_year = [
+        YearTotal(
+            year=int(row["year"]),
+            received_fen=int(row["received"]),
+            goods_value_fen=int(row["goods"]),
+            donations=int(row["originals"]) - int(row["reversed_entries"]),
+        )
+        for row in rows
     ]
     return FundTotals(**_totals_of(entries), by_year=by_year)
 

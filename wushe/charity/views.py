@@ -167,6 +167,7 @@ def donation_create(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
+            amounts = form.amounts()
             services.donation_record(
                 fund=fund,
                 donor=data["donor"],
@@ -179,8 +180,9 @@ def donation_create(request: HttpRequest, pk: int) -> HttpResponse:
                 purpose=data["purpose"],
                 purpose_text=data["purpose_text"],
                 note=data["note"],
+                amount_fen=amounts.get("amount_fen", 0),
+                estimated_value_fen=amounts.get("estimated_value_fen", 0),
                 actor=request.user,
-                **form.amounts(),
             )
         except DomainError as exc:
             forms.apply_error(form, exc)
