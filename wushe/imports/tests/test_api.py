@@ -249,7 +249,7 @@ def test_template_download(people, worker):
     notes = book["填写说明"]
     texts = [row[0] for row in notes.iter_rows(values_only=True)]
     assert "身份证号" in texts
-    assert any("必填" == row[1] for row in notes.iter_rows(values_only=True))
+    assert any(row[1] == "必填" for row in notes.iter_rows(values_only=True))
 
 
 def test_the_template_imports_as_nothing(people, worker):
