@@ -19,4 +19,6 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, adapters: Sequence[ImportAdapter], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(a.kind, a.label) for a in adapters]
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)
+        kind.choices = [(a.kind, a.label) for a in adapters]

@@ -359,7 +359,7 @@ class XlsxTable(Table):
         self._wb.close()
 
 
-class _CellParser(WorkSheetParser):  # type: ignore[misc]
+class _CellParser(WorkSheetParser):
     """openpyxl's sheet parser, telling formulas without a cached result and Excel errors
     apart from empty cells."""
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -41,11 +41,11 @@ from .services import (
 )
 
 
-def _http_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def _http_errors(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """NotFound → 404 page, PermissionDenied → 403 page (the platform's error pages)."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except NotFound as exc:
@@ -94,7 +94,7 @@ def index(request: HttpRequest) -> HttpResponse:
             return redirect("imports:detail", job_id=job.pk)
     elif request.method == "POST":
         status = 422
-    jobs = import_jobs_visible(request.user).filter(created_by=request.user)[:20]
+    jobs = import_jobs_visible(request.user).filter(created_by_id=request.user.pk)[:20]
     context = {"form": form, "adapters": adapters, "jobs": jobs}
     return render(request, "imports/index.html", context, status=status)
 
@@ -181,7 +181,7 @@ def cancel(request: HttpRequest, job_id: int) -> HttpResponse:
 @login_required
 @require_GET
 @_http_errors
-def error_report(request: HttpRequest, job_id: int) -> HttpResponse:
+def error_report(request: HttpRequest, job_id: int) -> HttpResponseBase:
     job = import_job_get(user=request.user, job_id=job_id)
     content, name = error_report_build(job=job)
     return xlsx_response(content, name)
@@ -190,7 +190,7 @@ def error_report(request: HttpRequest, job_id: int) -> HttpResponse:
 @login_required
 @require_GET
 @_http_errors
-def template(request: HttpRequest, kind: str) -> HttpResponse:
+def template(request: HttpRequest, kind: str) -> HttpResponseBase:
     content, name = template_build(kind=kind, actor=request.user)
     return xlsx_response(content, name)
 
@@ -198,7 +198,7 @@ def template(request: HttpRequest, kind: str) -> HttpResponse:
 @login_required
 @require_GET
 @_http_errors
-def export(request: HttpRequest, kind: str) -> HttpResponse:
+def export(request: HttpRequest, kind: str) -> HttpResponseBase:
     """Registers link here from their list pages, passing their GET filters through."""
     filters = {key: request.GET.get(key, "") for key in request.GET if key != "page"}
     try:
