@@ -30,6 +30,7 @@ from wushe.taxonomy.models import Term
 from . import availability as slots
 from . import services
 from .models import PoliticalStatus, TeamMembership, Volunteer, VolunteerTeam
+from .selectors import apply_filters, filter_from_query
 
 _COORD_SYSTEMS = {
     "wgs84": "wgs84", "wgs-84": "wgs84", "gps": "wgs84", "wgs": "wgs84",
@@ -196,7 +197,7 @@ class VolunteerAdapter(ImportAdapter):
             errors.append(
                 (
                     "consent",
-                    "required",
+                    "volunteer.consent_required",
                     _(
                         "注册志愿者须本人（不满十四周岁的由监护人）签署个人信息处理知情同意书；"
                         "“是否已签署知情同意”须为“是”。"
@@ -384,8 +385,9 @@ class VolunteerAdapter(ImportAdapter):
             purpose=ConsentPurpose.VOLUNTEER_RECORD,
             withdrawn_at__isnull=True,
         )
+        scoped = scope_filter(Volunteer.objects.all(), ctx.user, "region", WORKER_ROLES)
         return (
-            scope_filter(Volunteer.objects.all(), ctx.user, "region", WORKER_ROLES)
+            apply_filters(scoped, filter_from_query(ctx.filters))
             .annotate(has_consent=Exists(consented))
             .prefetch_related(
                 "skills",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from wushe.accounts.roles import WORKER_ROLES
 from wushe.accounts.scoping import NATIONWIDE, scope_prefixes, scope_q
-from wushe.core.errors import NotFound
+from wushe.core.errors import DomainError, NotFound
 from wushe.core.personal import id_number_hash
 from wushe.regions import codes
 
@@ -67,7 +68,11 @@ def volunteer_search(*, user: Any, filters: VolunteerFilter) -> QuerySet[Volunte
     """The list of volunteers the user may see, filtered, ordered by community and number
     (index volunteer_region_number), skills prefetched. Counting is the caller's business
     (capped, core.paging)."""
-    qs = volunteers_visible(user=user)
+    qs = apply_filters(volunteers_visible(user=user), filters)
+    return qs.prefetch_related(_skills_prefetch()).order_by("region_id", "number", "id")
+
+
+def apply_filters(qs: QuerySet[Volunteer], filters: VolunteerFilter) -> QuerySet[Volunteer]:
     if filters.region:
         low, high = codes.scope_range(filters.region)
         qs = qs.filter(region__gte=low, region__lte=high)
@@ -94,7 +99,39 @@ def volunteer_search(*, user: Any, filters: VolunteerFilter) -> QuerySet[Volunte
         qs = qs.filter(name__startswith=filters.name.strip())
     if filters.id_number_hash:
         qs = qs.filter(id_number_hash=filters.id_number_hash)
-    return qs.prefetch_related(_skills_prefetch()).order_by("region_id", "number", "id")
+    return qs
+
+
+def filter_from_query(query: Mapping[str, str]) -> VolunteerFilter:
+    """The list page's filters from a query string, leniently (a bad value is ignored): used
+    by exports, which receive the list's GET parameters."""
+
+    def small_int(key: str, top: int) -> int | None:
+        value = str(query.get(key, "")).strip()
+        return int(value) if value.isdigit() and int(value) <= top else None
+
+    region = ""
+    if query.get("region"):
+        try:
+            region = codes.significant_prefix(codes.normalize(query["region"]))
+        except DomainError:
+            region = ""
+    id_hash = ""
+    if query.get("id_number"):
+        try:
+            id_hash = hash_of_id_number(query["id_number"])
+        except DomainError:
+            id_hash = "-"  # an invalid number matches nobody
+    return VolunteerFilter(
+        region=region,
+        skill=str(query.get("skill", "")).strip(),
+        day=small_int("day", 6),
+        period=small_int("period", 2),
+        status=str(query.get("status", "")).strip(),
+        team=small_int("team", 2**62),
+        name=str(query.get("name", "")).strip(),
+        id_number_hash=id_hash,
+    )
 
 
 def _availability_bits(day: int | None, period: int | None) -> int:

@@ -65,6 +65,17 @@ def export_url() -> str:
     return "/imports/"
 
 
+def export_href(request: HttpRequest) -> str:
+    """The export link carrying the list's current filters (the engine passes them to
+    VolunteerAdapter.export_queryset)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    url = export_url()
+    if not query:
+        return url
+    return url + ("&" if "?" in url else "?") + query.urlencode()
+
+
 def _slot_values(mask: int) -> list[str]:
     return [str(i) for i in range(21) if mask & (1 << i)]
 
@@ -115,7 +126,7 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "can_add": request.user.has_perm("volunteers.add_volunteer"),
             "can_export": request.user.has_perm("volunteers.export_volunteer"),
-            "export_url": export_url(),
+            "export_href": export_href(request),
         },
     )
 

@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.test import Client
 
 from wushe.audit.models import AuditEvent
 from wushe.core.identifiers import parse_id_number
@@ -92,7 +93,7 @@ def test_clean_returns_only_sealed_personal_data(adapter, ctx):
 def test_consent_must_be_yes(adapter, ctx):
     with pytest.raises(RowInvalid) as info:
         adapter.clean(row(consent=False), ctx)
-    assert ("consent", "required") in rules_of(info)
+    assert ("consent", "volunteer.consent_required") in rules_of(info)
     assert "知情同意" in str(info.value)
 
 
@@ -216,3 +217,76 @@ def test_export_is_scoped_and_masked(adapter, role_users):
     assert cells["可服务时间"] == "周一上午" and cells["是否已签署知情同意"] == "是"
     assert (cells["纬度"], cells["经度"], cells["坐标系"]) == ("30.511", "120.689", "WGS-84")
     assert id_number(sequence=20) not in str(rows)
+
+
+def test_export_applies_the_list_filters(adapter, role_users):
+    register(sequence=20, skills=["medical"])
+    register(sequence=22, region=DONGSHAN, name="东山人", skills=["legal"])
+    ctx = ImportContext(
+        user=role_users["township"],
+        today=date(2026, 6, 1),
+        scope_prefixes=["330481001"],
+        filters={"skill": "legal", "page": "3", "day": "x"},
+    )
+    assert [v.name for v in adapter.export_queryset(ctx)] == ["东山人"]
+    ctx.filters = {"id_number": "not-a-number"}
+    assert list(adapter.export_queryset(ctx)) == []
+
+
+def test_export_through_the_engine_is_masked_xlsx(role_users):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from wushe.testing import PASSWORD
+
+    register(sequence=20, skills=["medical"])
+    client = Client()
+    client.post("/accounts/login/", {"username": "u_township", "password": PASSWORD})
+    response = client.get("/imports/export/volunteers/?skill=medical")
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    text = " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value)
+    assert "身份证号" in text and "钱多多" not in text and "李志愿" in text
+    assert id_number(sequence=20) not in text and "138****5678" in text
+
+
+def test_a_real_csv_through_the_engine_preview_then_commit(role_users):
+    """End to end with the import engine: Chinese headers, a consent "否", a bad time text,
+    a lower-case x; preview names the rows, commit writes the valid ones with consents."""
+    from wushe.imports.services import import_commit, import_upload
+
+    good = id_number(sequence=30)
+    lower_x = next(
+        n for n in (id_number("19950101", seq) for seq in range(1, 999)) if n.endswith("X")
+    ).lower()
+    csv_text = "\n".join(
+        [
+            "姓名,身份证号,手机号码,所属社区,技能特长,可服务时间,是否已签署知情同意,坐标系,经度,纬度",
+            f"周一,{good},13800001111,南关厢社区,医疗护理,周一上午、周六全天,是,高德,120.69,30.51",
+            f"周二,{lower_x},,{NANGUANXIANG},,,是,,,",
+            f"周三,{id_number(sequence=32)},,{NANGUANXIANG},,周八上午,是,,,",
+            f"周四,{id_number(sequence=34)},,{NANGUANXIANG},法律咨询,工作日晚上,否,,,",
+        ]
+    )
+    job = import_upload(
+        kind="volunteers",
+        file_name="志愿者.csv",
+        data=csv_text.encode("utf-8-sig"),
+        actor=role_users["community_a"],
+    )
+    assert job.status == "previewed", (job.error_code, job.error_message)
+    assert (job.rows_valid, job.rows_invalid, job.rows_to_create) == (2, 2, 2)
+    codes = {(i.row_number, i.code) for i in job.issues.all()}
+    assert codes == {(4, "volunteer.availability.format"), (5, "volunteer.consent_required")}
+    assert not Volunteer.objects.exists()
+    job = import_commit(job=job, actor=role_users["community_a"])
+    assert job.status == "committed" and job.rows_created == 2
+    assert unseal(Volunteer.objects.get(name="周二"), "id_number") == lower_x.upper()
+    v = Volunteer.objects.get(name="周一")
+    assert (
+        v.name == "周一"
+        and v.coord_source == "gcj02"
+        and v.availability_text == ("周一上午、周六全天")
+    )
+    assert Consent.objects.filter(subject_id=v.pk, purpose="volunteer_record").exists()
