@@ -1,13 +1,13 @@
-from __future__ import annotations
-
 from datetime import date
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from wushe.accounts.auth import API_AUTH
+from wushe.core.errors import PermissionDenied
 from wushe.core.paging import CappedLimitOffsetPagination
 from wushe.regions import codes
 
@@ -95,6 +95,8 @@ class CheckinQuery(Schema):
 def list_checkins(
     request: HttpRequest, filters: Query[CheckinQuery]
 ) -> QuerySet[PartyMemberCheckin]:
+    if not request.user.has_perm("partymembers.view_partymembercheckin"):
+        raise PermissionDenied(_("您的角色不能查看党员报到台账。"), code="party_member.forbidden")
     region = codes.significant_prefix(codes.normalize(filters.region)) if filters.region else ""
     return selectors.checkin_search(
         user=request.user,

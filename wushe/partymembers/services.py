@@ -3,7 +3,6 @@ and audited in one transaction each."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -60,7 +59,8 @@ class _Errors:
 
 
 def _text(raw: object, field: str, label: str, limit: int, errors: _Errors) -> str:
-    text = " ".join(unicodedata.normalize("NFKC", str(raw or "")).split())
+    # Not NFKC-normalised: that would replace rare characters of people's names.
+    text = " ".join(str(raw or "").split())
     if not text:
         errors.add(field, f"{ENTITY}.{field}.required", _("请填写%(label)s。") % {"label": label})
     elif len(text) > limit:
@@ -174,31 +174,32 @@ def _check(
     return {**changes, "_categories": categories, "_skills": skills}
 
 
+def _replace_terms(model: Any, checkin: PartyMemberCheckin, terms: list[Term]) -> bool:
+    """Make the check-in's through rows of `model` exactly `terms`; whether anything changed."""
+    rows = model.objects.filter(county_code=checkin.county_code, checkin=checkin)
+    before = set(rows.values_list("term_id", flat=True))
+    after = {t.pk for t in terms}
+    if before == after:
+        return False
+    rows.filter(term_id__in=before - after).delete()
+    model.objects.bulk_create(
+        [
+            model(checkin=checkin, term_id=pk, county_code=checkin.county_code)
+            for pk in sorted(after - before)
+        ]
+    )
+    return True
+
+
 def _set_terms(
     checkin: PartyMemberCheckin, categories: list[Term] | None, skills: list[Term] | None
 ) -> dict[str, Any]:
     """Replace the check-in's terms (None: leave them); return what changed for the audit."""
     changes: dict[str, Any] = {}
-    pairs: tuple[tuple[type[CheckinCategory] | type[CheckinSkill], list[Term] | None, str], ...] = (
-        (CheckinCategory, categories, "categories"),
-        (CheckinSkill, skills, "skills"),
-    )
-    for model, terms, field in pairs:
-        if terms is None:
-            continue
-        rows = model.objects.filter(county_code=checkin.county_code, checkin=checkin)
-        before = set(rows.values_list("term_id", flat=True))
-        after = {t.pk for t in terms}
-        if before == after:
-            continue
-        rows.filter(term_id__in=before - after).delete()
-        model.objects.bulk_create(
-            [
-                model(checkin=checkin, term_id=pk, county_code=checkin.county_code)
-                for pk in sorted(after - before)
-            ]
-        )
-        changes[field] = [t.code for t in terms]
+    if categories is not None and _replace_terms(CheckinCategory, checkin, categories):
+        changes["categories"] = [t.code for t in categories]
+    if skills is not None and _replace_terms(CheckinSkill, checkin, skills):
+        changes["skills"] = [t.code for t in skills]
     return changes
 
 

@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
@@ -7,10 +5,12 @@ from typing import Any, Literal
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from wushe.accounts.auth import API_AUTH
+from wushe.core.errors import PermissionDenied
 from wushe.core.paging import CappedLimitOffsetPagination
 from wushe.regions import codes
 
@@ -177,6 +177,10 @@ _RENAMED = {"employer_id": "employer", "station_id": "station", "user_id": "user
 def list_social_workers(
     request: HttpRequest, filters: Query[SocialWorkerQuery]
 ) -> QuerySet[SocialWorker]:
+    if not request.user.has_perm("socialworkers.view_socialworker"):
+        raise PermissionDenied(
+            _("您的角色不能查看社会工作者台账。"), code="social_worker.forbidden"
+        )
     region = codes.significant_prefix(codes.normalize(filters.region)) if filters.region else ""
     return selectors.social_worker_search(
         user=request.user,

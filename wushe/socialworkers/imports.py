@@ -391,7 +391,7 @@ class SocialWorkerAdapter(ImportAdapter):
                 birth_date=_as_date(data["birth_date"]),
                 certificate_level=data["certificate_level"],
                 certificate_number=data["certificate_number"],
-                certificate_date=_as_date(data["certificate_date"]),
+                certificate_date=_as_date(data["certificate_date"]) or ctx.today,  # required
                 registered_on=_as_date(data["registered_on"]),
                 employer_id=data["employer_id"],
                 station_id=data["station_id"],

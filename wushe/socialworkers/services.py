@@ -208,7 +208,8 @@ def _check(
             changes[field] = str(value) if isinstance(value, date | Decimal) else value
             setattr(worker, field, value)
 
-    name = unicodedata.normalize("NFKC", str(data.get("name") or "")).strip()
+    # Names are not NFKC-normalised: that would replace rare characters of people's names.
+    name = " ".join(str(data.get("name") or "").split())
     if not name:
         errors.add("name", f"{ENTITY}.name.required", _("请填写姓名。"))
     elif len(name) > 50:

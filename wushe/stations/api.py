@@ -1,14 +1,14 @@
-from __future__ import annotations
-
 from datetime import date
 from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from wushe.accounts.auth import API_AUTH
+from wushe.core.errors import PermissionDenied
 from wushe.core.paging import CappedLimitOffsetPagination
 from wushe.regions import codes
 
@@ -91,6 +91,8 @@ class StationQuery(Schema):
 @router.get("/stations", response=list[StationOut], summary="服务站点列表")
 @paginate(CappedLimitOffsetPagination)
 def list_stations(request: HttpRequest, filters: Query[StationQuery]) -> QuerySet[ServiceStation]:
+    if not request.user.has_perm("stations.view_servicestation"):
+        raise PermissionDenied(_("您的角色不能查看服务站点。"), code="station.forbidden")
     region = codes.significant_prefix(codes.normalize(filters.region)) if filters.region else ""
     return selectors.station_search(
         user=request.user,

@@ -92,7 +92,7 @@ def _check(data: dict[str, Any], actor: Any, errors: _Errors) -> dict[str, Any]:
     if kind not in StationKind.values:
         errors.add("kind", "station.kind.invalid", _("请选择站点类型。"))
     clean["kind"] = kind
-    name = unicodedata.normalize("NFKC", str(data.get("name") or "")).strip()
+    name = " ".join(str(data.get("name") or "").split())
     if not name:
         errors.add("name", "station.name.required", _("请填写站点名称。"))
     elif len(name) > 100:
@@ -105,7 +105,10 @@ def _check(data: dict[str, Any], actor: Any, errors: _Errors) -> dict[str, Any]:
     if operator in (None, ""):
         clean["operator"] = None
     else:
-        organization = Organization.objects.filter(pk=_int_or_none(operator)).first()
+        operator_id = _int_or_none(operator)
+        organization = (
+            Organization.objects.filter(pk=operator_id).first() if operator_id is not None else None
+        )
         if organization is None:
             errors.add("operator", "station.operator.not_found", _("运营机构不存在。"))
         clean["operator"] = organization

@@ -65,7 +65,9 @@ def station_detail(request: HttpRequest, station_id: int) -> HttpResponse:
         {
             "station": station,
             "staff": staff,
-            "hidden_staff": max(station.staff_count - sum(1 for s in staff if s.in_post), 0),
+            "hidden_staff": max(
+                getattr(station, "staff_count", 0) - sum(1 for s in staff if s.in_post), 0
+            ),
             "target": selectors.RESIDENT_STAFF_TARGET,
             "can_change": request.user.has_perm("stations.change_servicestation", station),
         },
