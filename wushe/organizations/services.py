@@ -459,11 +459,8 @@ def organization_update(
             fields={name: [_("不能修改此字段。")] for name in sorted(unknown)},
         )
     with transaction.atomic():
-        org = (
-            Organization.objects.select_for_update()
-            .select_related("category")
-            .get(pk=organization.pk)
-        )
+        # No select_related: PostgreSQL refuses FOR UPDATE on the nullable side of a join.
+        org = Organization.objects.select_for_update().get(pk=organization.pk)
         before = _facts_of(org)
         wanted = dict(changes)
         if not str(wanted.get("contact_phone") or "").strip():
