@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict, StrictBool, StrictInt
@@ -35,7 +36,7 @@ router = Router(tags=["charity"], auth=API_AUTH)
 
 def _require(request: HttpRequest, perm: str) -> None:
     if not request.user.has_perm(perm):
-        raise PermissionDenied("您没有查看慈善资源的权限。", code="charity.forbidden")
+        raise PermissionDenied(_("您没有查看慈善资源的权限。"), code="charity.forbidden")
 
 
 def _region_prefix(raw: str) -> str:
@@ -48,7 +49,7 @@ def _term(code: str | None, field: str) -> Term | None:
     term = Term.objects.filter(vocabulary=Vocabulary.SERVICE_CATEGORY, code=code).first()
     if term is None:
         raise ValidationFailed(
-            "未知的服务类别。", code="taxonomy.term_unknown", fields={field: [code]}
+            _("未知的服务类别。"), code="taxonomy.term_unknown", fields={field: [code]}
         )
     return term
 
@@ -63,7 +64,7 @@ def _organization(pk: int | None, field: str) -> Organization | None:
     org = Organization.objects.filter(pk=pk).first()
     if org is None:
         raise ValidationFailed(
-            "社会组织不存在。", code="organization.not_found", fields={field: [str(pk)]}
+            _("社会组织不存在。"), code="organization.not_found", fields={field: [str(pk)]}
         )
     return org
 
@@ -259,7 +260,7 @@ def fund_update(request: HttpRequest, fund_id: int, payload: FundPatch) -> Chari
             changes["purposes"] = _terms(value or [], key)
         elif value is None and key in {"kind", "name", "purpose_text", "public"}:
             raise ValidationFailed(
-                "该字段不能为空。", code="validation_failed", fields={key: ["不能为空。"]}
+                _("该字段不能为空。"), code="validation_failed", fields={key: [_("不能为空。")]}
             )
         else:
             changes[key] = value
@@ -382,8 +383,7 @@ def donor_detail(request: HttpRequest, donor_id: int) -> Donor:
 def donor_update(request: HttpRequest, donor_id: int, payload: DonorPatch) -> Donor:
     donor = selectors.donor_get(user=request.user, pk=donor_id)
     changes = payload.model_dump(exclude_unset=True)
-    if changes.get("name", "") is None or changes.get("anonymous", False) is None:
-        raise ValidationFailed("该字段不能为空。", code="validation_failed")
+    _non_null(changes, "name", "anonymous")
     changes = {k: ("" if v is None else v) for k, v in changes.items()}
     return services.donor_update(donor=donor, changes=changes, actor=request.user)
 
@@ -643,7 +643,7 @@ def _non_null(changes: dict[str, Any], *keys: str) -> None:
     for key in keys:
         if key in changes and changes[key] is None:
             raise ValidationFailed(
-                "该字段不能为空。", code="validation_failed", fields={key: ["不能为空。"]}
+                _("该字段不能为空。"), code="validation_failed", fields={key: [_("不能为空。")]}
             )
 
 
@@ -654,7 +654,7 @@ def store_list(request: HttpRequest, filters: Query[StoreQuery]) -> QuerySet[Cha
         request.user.has_perm("charity.view_resources")
         or request.user.has_perm("charity.browse_goods")
     ):
-        raise PermissionDenied("您没有查看爱心超市的权限。", code="charity.forbidden")
+        raise PermissionDenied(_("您没有查看爱心超市的权限。"), code="charity.forbidden")
     qs = selectors.store_list(user=request.user, region=_region_prefix(filters.region), q=filters.q)
     return qs
 

@@ -35,6 +35,7 @@ from .models import (
 
 HAINING = "330481000000"
 XIASHI = "330481001000"
+NANGUANXIANG = "330481001007"
 COUNTY = HAINING[:6]
 RECEIPT_PREFIX = "HNJZ"  # 海宁捐赠: every demo donation's receipt number starts with it
 
@@ -293,8 +294,11 @@ def charity_demo(ctx: Any) -> None:
             )
     donation_plans.sort(key=lambda plan: (plan.received_on, plan.donor, plan.amount_fen))
 
+    # A store in every township, and one community store (南关厢) so that the demo community
+    # workers have one to keep (and 东山's worker one they cannot see).
+    store_regions = townships + list(Region.objects.filter(code=NANGUANXIANG))
     store_plans: list[tuple[Region, list[tuple[str, str, int, int]]]] = []
-    for township in townships:
+    for township in store_regions:
         picked = sorted(rng.sample(range(len(GOODS)), k=rng.randint(7, 10)))
         store_plans.append(
             (
@@ -354,7 +358,12 @@ def charity_demo(ctx: Any) -> None:
             region_id=township.code,
             name=f"{township.name}爱心超市",
             defaults={
-                "address": f"{township.name}便民服务中心一楼",
+                "address": f"{township.name}"
+                + (
+                    "便民服务中心一楼"
+                    if township.level == Region.Level.TOWNSHIP
+                    else "党群服务中心"
+                ),
                 "opening_hours": "每周二、周五 9:00–11:30，14:00–16:30",
                 "operator": org if org is not None and org.region_id == township.code else None,
             },

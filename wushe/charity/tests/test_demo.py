@@ -53,6 +53,7 @@ def test_demo_is_plausible(regions):
     assert Donation.objects.filter(kind="goods").exists()
     assert Donation.objects.filter(reverses__isnull=False).count() == 1
     assert CharityStore.objects.filter(region__level=4).count() == 12
+    assert CharityStore.objects.filter(region_id="330481001007").count() == 1  # 南关厢社区
     assert StoreItem.objects.filter(name="大米 5kg").exists()
     assert all(item.stock >= 0 and item.points_price > 0 for item in StoreItem.objects.all())
     assert not Donor.objects.filter(kind="person", phone_masked="").exists()

@@ -441,3 +441,67 @@ def test_create_pages_render_in_chinese(charity, role_users):
         {"region": "330481001003", "name": "东山社区爱心超市", "active": "on"},
     )
     assert response.status_code == 302
+
+
+def test_edit_pages_save_through_the_services(charity, role_users):
+    client = page_client(role_users["charity_staff"])
+    fund, donor = charity["micro"], charity["person"]
+    assert "修改基金" in client.get(f"/charity/funds/{fund.pk}/edit/").content.decode()
+    response = client.post(
+        f"/charity/funds/{fund.pk}/edit/",
+        {"kind": "micro", "name": "硖石街道邻里微基金", "purposes": [], "public": "on"},
+    )
+    assert response.status_code == 302
+    fund.refresh_from_db()
+    assert fund.name == "硖石街道邻里微基金"
+    page = client.get(f"/charity/donors/{donor.pk}/edit/").content.decode()
+    assert "修改捐赠人" in page and "13812345678" not in page
+    response = client.post(
+        f"/charity/donors/{donor.pk}/edit/", {"name": "沈建国", "anonymous": "on", "phone": ""}
+    )
+    assert response.status_code == 302
+    donor.refresh_from_db()
+    assert donor.anonymous and donor.phone_masked == "138****5678"  # blank kept the phone
+    response = client.post(
+        f"/charity/donors/{donor.pk}/edit/", {"name": "沈建国", "phone": "12345"}
+    )
+    assert response.status_code == 422
+    assert "手机号码格式不正确" in response.content.decode()
+
+    worker = page_client(role_users["community_a"])
+    store, rice = charity["store_a"], charity["rice"]
+    response = worker.post(
+        f"/charity/stores/{store.pk}/edit/",
+        {"name": store.name, "address": "南关厢 12 号", "opening_hours": "周三", "active": "on"},
+    )
+    assert response.status_code == 302
+    response = worker.post(
+        f"/charity/items/{rice.pk}/edit/",
+        {"name": rice.name, "unit": "袋", "points_price": 0, "active": "on"},
+    )
+    assert response.status_code == 422
+    response = worker.post(
+        f"/charity/items/{rice.pk}/edit/",
+        {"name": rice.name, "unit": "袋", "points_price": 110, "active": "on", "stock": 999},
+    )
+    assert response.status_code == 302
+    rice.refresh_from_db()
+    assert (rice.points_price, rice.stock) == (110, 10)
+    response = worker.post(
+        f"/charity/stores/{store.pk}/items/",
+        {"name": "香皂", "unit": "块", "points_price": 10, "stock": 5, "active": "on"},
+    )
+    assert response.status_code == 302
+    assert (
+        page_client(role_users["community_b"]).get(f"/charity/items/{rice.pk}/edit/").status_code
+        == 404
+    )
+
+
+def test_donor_list_filters_with_htmx(charity, role_users):
+    client = page_client(role_users["charity_staff"])
+    response = client.get("/charity/donors/?kind=enterprise", HTTP_HX_REQUEST="true")
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in text
+    assert "海宁宏达皮革有限公司" in text and "沈建国" not in text
