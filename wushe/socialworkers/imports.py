@@ -27,7 +27,7 @@ from wushe.regions import codes
 from wushe.stations.models import ServiceStation
 
 from .models import CertificateLevel, SocialWorker
-from .selectors import social_workers_visible
+from .selectors import filters_from_params, social_worker_search
 from .services import (
     DERIVED_FIELDS,
     Errors,
@@ -136,7 +136,7 @@ class SocialWorkerAdapter(ImportAdapter):
             aliases=("公民身份号码", "证件号码", "身份证号码", "身份证"),
             required=True,
             kind=Kind.ID_NUMBER,
-            example="330481199003070024",
+            example="330481199003070029",
             help=_lazy("18 位。请把该列设为“文本”格式，以免末尾变成 000。"),
         ),
         Column(
@@ -457,7 +457,9 @@ class SocialWorkerAdapter(ImportAdapter):
     # --- export --------------------------------------------------------------------------------
 
     def export_queryset(self, ctx: ImportContext) -> QuerySet[Any]:
-        return social_workers_visible(user=ctx.user).order_by("region_id", "name", "id")
+        """The records the user may see; the list page's filters (passed through the export
+        URL) apply, unusable values are ignored."""
+        return social_worker_search(user=ctx.user, filters=filters_from_params(ctx.filters))
 
     def export_row(self, obj: Any) -> list[Any]:
         def yes_no(flag: bool) -> str:
@@ -473,7 +475,7 @@ class SocialWorkerAdapter(ImportAdapter):
             obj.registered_on,
             obj.employer.name if obj.employer_id else "",
             obj.station.name if obj.station_id else "",
-            obj.region_id,
+            obj.region.short_name,
             yes_no(obj.resident_at_station),
             yes_no(obj.is_community_worker),
         ]

@@ -3,6 +3,7 @@ a social worker their own record, org staff the workers their organisation emplo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from wushe.accounts.roles import WORKER_ROLES
 from wushe.accounts.scoping import NATIONWIDE, scope_prefixes, scope_q
-from wushe.core.errors import NotFound
+from wushe.core.errors import DomainError, NotFound
 from wushe.regions import codes
 from wushe.stations.models import ServiceStation
 from wushe.stations.rules import staff_organization_ids
@@ -42,6 +43,27 @@ class SocialWorkerFilter:
     employer_id: int | None = None
     resident_at_station: bool | None = None
     warning: str = ""  # DUE_SOON (the "90 天内到期" filter), OVERDUE, EDUCATION_SHORT
+
+
+def filters_from_params(params: Mapping[str, str]) -> SocialWorkerFilter:
+    """A filter from query parameters (list page, export URL); unusable values are ignored."""
+    region = ""
+    if params.get("region"):
+        try:
+            region = codes.significant_prefix(codes.normalize(params["region"]))
+        except DomainError:
+            region = ""
+    level = params.get("level", "")
+    status = params.get("status", "")
+    warning = params.get("warning", "")
+    return SocialWorkerFilter(
+        q=params.get("q", "")[:50],
+        level=level if level in CertificateLevel.values else "",
+        status=status if status in EmploymentStatus.values else "",
+        region=region,
+        resident_at_station={"1": True, "0": False}.get(params.get("resident", "")),
+        warning=warning if warning in WARNINGS else "",
+    )
 
 
 def _visible_q(user: Any) -> Q | None:
