@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.db.models import OuterRef, Subquery
+
 from wushe.audit.services import audit_record
 from wushe.core.identifiers import id_number_check_char, parse_id_number
-from wushe.core.personal import seal_id_number, seal_phone
+from wushe.core.personal import id_number_hash, seal_id_number, seal_phone
 from wushe.regions.models import Region
 
 from .models import (
@@ -331,7 +333,6 @@ def demo_residents(ctx: Any) -> None:
 
     new_residents: list[Resident] = []
     pending_tags: list[tuple[Resident, Person]] = []
-    heads: list[Household] = []
     for region, number, address, people in plan:
         household = households[(region.code, number)]
         for person in people:
@@ -348,19 +349,23 @@ def demo_residents(ctx: Any) -> None:
                 user=ctx.users.get(person.user_key) if person.user_key else None,
             )
             resident.place(region.code)
-            seal_id_number(resident, parse_id_number(gen.id_number(person.birth, person.sex)))
-            seal_phone(resident, person.phone)
-            if resident.id_number_hash in existing_hashes:
+            number = gen.id_number(person.birth, person.sex)
+            if id_number_hash(number) in existing_hashes:
                 continue
+            seal_id_number(resident, parse_id_number(number))
+            seal_phone(resident, person.phone)
             new_residents.append(resident)
             pending_tags.append((resident, person))
-            if person.relation == Relation.HEAD and household.head_id is None:
-                household.head = resident
-                heads.append(household)
     Resident.objects.bulk_create(new_residents, batch_size=2000)
-    for household in heads:
-        household.head_id = household.head.pk if household.head else None
-    Household.objects.bulk_update(heads, ["head"], batch_size=2000)
+    # One statement instead of a bulk_update of thousands of rows: each household without a
+    # head gets its first member registered as 户主.
+    Household.objects.filter(county_code=HAINING, head__isnull=True).update(
+        head=Subquery(
+            Resident.objects.filter(household=OuterRef("pk"), relation_to_head=Relation.HEAD)
+            .order_by("id")
+            .values("pk")[:1]
+        )
+    )
 
     tags: list[ResidentTag] = []
     for resident, person in pending_tags:

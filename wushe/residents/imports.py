@@ -479,10 +479,10 @@ class ResidentAdapter(ImportAdapter):
         tagged = [(r, d) for r, d in residents if d["tags"] and r.status == ResidentStatus.ACTIVE]
         have: set[tuple[int, str]] = set()
         ids = [r.pk for r, _d in tagged]
-        for start in range(0, len(ids), BATCH):
+        for offset in range(0, len(ids), BATCH):
             have.update(
                 ResidentTag.objects.filter(
-                    resident_id__in=ids[start : start + BATCH], end_date__isnull=True
+                    resident_id__in=ids[offset : offset + BATCH], end_date__isnull=True
                 ).values_list("resident_id", "tag")
             )
         new_tags: list[ResidentTag] = []
