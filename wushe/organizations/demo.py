@@ -369,7 +369,16 @@ def organizations_registry_demo(ctx: Any) -> None:
     main = ctx.organizations.get("main")
     if main is not None:
         _enrich_main(main, terms, today, ctx.seed)
-    ctx.data["organizations"] = [org.pk for org, _plan in new]
+    # For later steps (employers, operators): the same lists on every run, not only new rows.
+    haining = Organization.objects.filter(
+        region_id__gte="330481000000", region_id__lte="330481999999"
+    ).order_by("name", "id")
+    ctx.data["organizations"] = list(haining.values_list("pk", flat=True))
+    ctx.data["social_work_agencies"] = list(
+        haining.filter(is_social_work_agency=True, legal_status=LegalStatus.REGISTERED).values_list(
+            "pk", flat=True
+        )
+    )
     ctx.log.append(f"organizations registry: {len(new)} created, {len(plans) - len(new)} present")
 
 
