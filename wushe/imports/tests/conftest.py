@@ -212,3 +212,46 @@ def rewrite_sheets(data: bytes, replacements: dict[str, str]) -> bytes:
                 content = text.encode("utf-8")
             target.writestr(item, content)
     return buffer.getvalue()
+
+
+def with_shared_strings(data: bytes, extra: Sequence[str] = ()) -> bytes:
+    """The same workbook as Excel saves it: text cells in xl/sharedStrings.xml (openpyxl
+    writes inline strings). `extra` <si> elements (raw XML) are appended to the table."""
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    strings: list[str] = []
+
+    def shared(match: re.Match[str]) -> str:
+        strings.append(f"<si><t>{match.group(3)}</t></si>")
+        return f'<c r="{match.group(1)}"{match.group(2) or ""} t="s"><v>{len(strings) - 1}</v></c>'
+
+    cell = re.compile(r'<c r="([A-Z]+\d+)"( s="\d+")? t="inlineStr"><is><t>(.*?)</t></is></c>')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename).decode("utf-8")
+            if item.filename.startswith("xl/worksheets/sheet"):
+                content = cell.sub(shared, content)
+            elif item.filename == "[Content_Types].xml":
+                content = content.replace(
+                    "</Types>",
+                    '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
+            elif item.filename == "xl/_rels/workbook.xml.rels":
+                content = content.replace(
+                    "</Relationships>",
+                    '<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/'
+                    'officeDocument/2006/relationships/sharedStrings" '
+                    'Target="sharedStrings.xml"/></Relationships>',
+                )
+            target.writestr(item, content)
+        table = "".join([*strings, *extra])
+        target.writestr(
+            "xl/sharedStrings.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+            f'spreadsheetml/2006/main">{table}</sst>',
+        )
+    return buffer.getvalue()

@@ -21,6 +21,7 @@ from .conftest import (
     ID_F,
     csv_bytes,
     rewrite_sheets,
+    with_shared_strings,
     xlsx_bytes,
 )
 
@@ -332,3 +333,21 @@ def test_progress_is_reported_every_few_rows(people, worker, settings):
     data = csv_bytes([HEADER] + [["某", i, None, None, NANGUANXIANG] for i in ids])
     run(people, worker, data, "a.csv", progress=lambda done, total: seen.append(done))
     assert seen == [2, 4, 5]
+
+
+def test_a_file_as_excel_saves_it_with_shared_strings(people, worker):
+    data = with_shared_strings(
+        xlsx_bytes(
+            [
+                ["海宁市居民信息登记表"],
+                ["*姓名", "身份证号", "所属社区", "登记日期"],
+                ["张三", ID_A, "南关厢社区", "2024年1月5日"],
+                ["李四", "3.30481E+17", NANGUANXIANG, "2024/1/5"],
+            ],
+            merges=["A1:D1"],
+        )
+    )
+    outcome = run(people, worker, data)
+    assert outcome.header_row == 2
+    assert codes(outcome) == [(4, "person.id_number.excel_number")]
+    assert people.cleaned[0]["joined"] == date(2024, 1, 5)

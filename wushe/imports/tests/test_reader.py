@@ -23,7 +23,7 @@ from wushe.imports.reader import (
     sniff,
 )
 
-from .conftest import csv_bytes, rewrite_sheets, xlsx_bytes
+from .conftest import csv_bytes, rewrite_sheets, with_shared_strings, xlsx_bytes
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + os.urandom(64)
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
@@ -203,3 +203,66 @@ def test_tab_separated_unicode_text_from_excel():
 def test_empty_files_have_no_header():
     assert refused(b"").code == "import.no_header"
     assert refused(b"\xef\xbb\xbf\r\n").code == "import.no_header"
+
+
+def test_shared_strings_rich_text_and_phonetic_runs_as_excel_saves_them():
+    data = with_shared_strings(
+        xlsx_bytes([["姓名", "备注"], ["张三", "SHARED2"]]),
+        extra=[
+            '<si><r><rPr><b/></rPr><t>南关</t></r><r><t xml:space="preserve">厢 &amp; 东山</t>'
+            '</r><rPh sb="0" eb="1"><t>ナン</t></rPh></si>'
+        ],
+    )
+    data = rewrite_sheets(data, {'<c r="B2" t="s"><v>3</v></c>': '<c r="B2" t="s"><v>4</v></c>'})
+    with open_table(data, "a.xlsx") as table:
+        rows = list(table.sheets[0].rows())
+    assert rows == [(1, ["姓名", "备注"]), (2, ["张三", "南关厢 & 东山"])]
+
+
+def test_date_styles_booleans_and_the_1904_calendar():
+    from datetime import datetime
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["日期", "是否", "数字"])
+    sheet.append([datetime(2024, 1, 5), True, 12])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with open_table(buffer.getvalue(), "a.xlsx") as table:
+        assert list(table.sheets[0].rows())[1] == (2, [datetime(2024, 1, 5), True, 12])
+    # A Chinese-locale date format (numFmtId 58, no numFmt entry) and a Mac 1904 workbook.
+    patched = rewrite_sheets(buffer.getvalue(), {"<v>12</v>": "<v>0</v>"})
+    source = zipfile.ZipFile(io.BytesIO(patched))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                content = content.replace(b"<workbookPr", b'<workbookPr date1904="1"', 1)
+                if b"<workbookPr" not in content:
+                    content = content.replace(b"<sheets>", b'<workbookPr date1904="1"/><sheets>')
+            target.writestr(item, content)
+    with open_table(out.getvalue(), "a.xlsx") as table:
+        assert table.epoch.year == 1904
+
+
+def test_a_dtd_in_the_sheet_is_refused():
+    data = rewrite_sheets(
+        xlsx_bytes([["姓名"], ["张三"]]),
+        {"<worksheet": '<!DOCTYPE x [<!ENTITY a "aaaa">]><worksheet'},
+    )
+    with pytest.raises(ImportFileError) as caught, open_table(data, "a.xlsx") as table:
+        list(table.sheets[0].rows())
+    assert caught.value.code == "import.file_corrupt"
+
+
+def test_hidden_sheets_and_dimensions():
+    workbook = Workbook()
+    workbook.active.append(["姓名"])
+    hidden = workbook.create_sheet("选项")
+    hidden.sheet_state = "hidden"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with open_table(buffer.getvalue(), "a.xlsx") as table:
+        assert [(s.name, s.visible) for s in table.sheets] == [("Sheet", True), ("选项", False)]
+        assert table.sheets[0].estimated_rows == 1
