@@ -33,13 +33,24 @@ class VolunteerFilter:
 
 
 def _visibility_q(user: Any) -> Q | None:
-    """None = everything (nationwide worker); else the Q of visible volunteers."""
+    """None = everything (nationwide worker); else the Q of visible volunteers.
+
+    The worker scope is a set of code ranges on `region`, which the index
+    volunteer_region_number serves in list order. The user's own record and org staff's team
+    members are ORed in only when they add something: an OR on another column would turn the
+    ordered index scan into a sort of the whole scope."""
     prefixes = scope_prefixes(user, WORKER_ROLES)
     if NATIONWIDE in prefixes:
         return None
     q = scope_q(user, "region", WORKER_ROLES) if prefixes else Q(pk__in=[])
     if getattr(user, "is_authenticated", False):
-        q |= Q(user=user)
+        own = [
+            pk
+            for pk, region_id in Volunteer.objects.filter(user=user).values_list("pk", "region_id")
+            if not any(region_id.startswith(p) for p in prefixes)
+        ]
+        if own:
+            q |= Q(pk__in=own)
     orgs = staff_organization_ids(user)
     if orgs:
         q |= Q(
@@ -69,7 +80,9 @@ def volunteer_search(*, user: Any, filters: VolunteerFilter) -> QuerySet[Volunte
     (index volunteer_region_number), skills prefetched. Counting is the caller's business
     (capped, core.paging)."""
     qs = apply_filters(volunteers_visible(user=user), filters)
-    return qs.prefetch_related(_skills_prefetch()).order_by("region_id", "number", "id")
+    # (region, number) is unique (numbers are unique per county, regions lie in one county),
+    # so this order is total and the index serves it without a sort.
+    return qs.prefetch_related(_skills_prefetch()).order_by("region_id", "number")
 
 
 def apply_filters(qs: QuerySet[Volunteer], filters: VolunteerFilter) -> QuerySet[Volunteer]:
