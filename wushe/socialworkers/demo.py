@@ -245,29 +245,38 @@ def demo_social_workers(ctx: Any) -> None:
         ).only("pk", "region_id")
     }
     employer = ctx.organizations.get("main")
-    existing = set(
-        SocialWorker.objects.filter(county_code=HAINING).values_list("id_number_hash", flat=True)
+    present = dict(
+        SocialWorker.objects.filter(county_code=HAINING).values_list(
+            "id_number_hash", "certificate_number"
+        )
     )
+    used = set(present.values())
+    numbers = random.Random(f"{ctx.seed}:certificates")  # noqa: S311 - demo data
     new: list[tuple[SocialWorker, Spec]] = []
-    for index, spec in enumerate(specs):
-        if id_number_hash(spec.number) in existing:
+    for spec in specs:
+        number = f"{spec.certificate_date:%Y}{HAINING}{numbers.randrange(10**6):06d}"
+        if id_number_hash(spec.number) in present:
             continue
+        while number in used:  # another seed's worker has it
+            number = f"{spec.certificate_date:%Y}{HAINING}{numbers.randrange(10**6):06d}"
+        used.add(number)
         worker = SocialWorker(
             name=spec.name,
             certificate_level=spec.level,
-            certificate_number=f"{spec.certificate_date:%Y}{HAINING}{index + 1:05d}",
+            certificate_number=number,
             certificate_date=spec.certificate_date,
             registered_on=spec.registered_on,
             station_id=stations.get(spec.station) if spec.station else None,
             resident_at_station=spec.resident and spec.station in stations,
             is_community_worker=spec.community_worker,
             status=spec.status,
-            employer=employer if spec.township == XIASHI and index % 3 == 0 else None,
+            employer=employer if spec.region == XIASHI and not spec.community_worker else None,
         )
         seal_id_number(worker, spec.number)
         seal_phone(worker, spec.phone)
         worker.place(spec.region)
         new.append((worker, spec))
+    derive_registration([w for w, _s in new])  # from the first registration; again below
     SocialWorker.objects.bulk_create([w for w, _s in new], batch_size=500)
 
     renewals: list[RegistrationRenewal] = []
