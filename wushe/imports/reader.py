@@ -311,7 +311,7 @@ def _local(name: str) -> str:
     return name.rpartition("}")[2]
 
 
-def _no_dtd(*_args: Any) -> None:
+def _no_dtd(*_args: Any) -> Any:
     raise _corrupt()
 
 

@@ -282,3 +282,21 @@ def test_export_is_masked_and_safe_against_formula_injection(people, role_users)
 def test_export_needs_the_export_permission(people, role_users):
     response = bearer_client(role_users["resident"]).get(f"/api/v1/exports/{KIND}")
     assert response.status_code == 403
+
+
+def test_uploads_above_djangos_2_mib_body_limit_are_accepted(people, worker):
+    # DATA_UPLOAD_MAX_MEMORY_SIZE (2 MiB) does not count files; our own limit (20 MiB) does.
+    row = ["张三", ID_A, None, None, NANGUANXIANG]
+    data = ("\n".join([",".join(HEADER)] + [",".join(v or "" for v in row)] * 80_000)).encode()
+    assert len(data) > 3 * 1024 * 1024
+    response = upload(bearer_client(worker), data, name="big.csv")
+    assert response.status_code == 201, response.content
+    assert response.json()["background"] is True
+
+
+def test_too_many_rows_fails_the_job_with_a_message(people, worker, settings):
+    settings.WUSHE = {**settings.WUSHE, "IMPORT_MAX_ROWS": 2}
+    body = upload(bearer_client(worker), sample()).json()
+    assert body["status"] == "failed"
+    assert body["error"]["code"] == "import.too_many_rows"
+    assert "拆分" in body["error"]["message"]
