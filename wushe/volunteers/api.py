@@ -336,9 +336,11 @@ def patch_changes(request: HttpRequest, payload: VolunteerPatch) -> dict[str, An
     """The PATCH body as `volunteer_update` changes."""
     sent = payload.dict(exclude_unset=True)
     changes: dict[str, Any] = {}
-    for key in ("name", "id_number", "phone", "registered_on", "political_status"):
+    for key in ("name", "id_number", "phone", "political_status"):
         if key in sent:
             changes[key] = sent[key] if sent[key] is not None else ""
+    if sent.get("registered_on") is not None:
+        changes["registered_on"] = sent["registered_on"]
     if "region" in sent:
         changes["region_code"] = _check_region_writable(request, sent["region"] or "")
     if "skills" in sent:

@@ -302,3 +302,19 @@ def test_team_api_errors(role_users, people):
         {"volunteer_id": withdrawn.pk},
     )
     assert r.status_code == 409 and r.json()["code"] == "volunteer_team.volunteer_withdrawn"
+
+
+def test_a_writer_links_a_login_which_then_sees_its_record(role_users, people):
+    _a, b = people
+    c = client(role_users, "community_b")
+    unknown = patch(c, f"/api/v1/volunteers/{b.pk}", {"username": "nobody"})
+    assert unknown.status_code == 422 and unknown.json()["code"] == "volunteer.user.unknown"
+    linked = patch(c, f"/api/v1/volunteers/{b.pk}", {"username": "u_resident"})
+    assert linked.status_code == 200 and linked.json()["has_login"] is True
+    me = client(role_users, "resident").get("/api/v1/volunteers/me")
+    assert me.status_code == 200 and me.json()["name"] == "王东山"
+    unchanged = patch(c, f"/api/v1/volunteers/{b.pk}", {"registered_on": None, "name": "王东山"})
+    assert (
+        unchanged.status_code == 200
+        and unchanged.json()["registered_on"] == b.registered_on.isoformat()
+    )
