@@ -7,8 +7,10 @@ import random
 
 import pytest
 from django.db.models import Count, Q
+from django.test import Client
 from django.utils import timezone
 
+from wushe.accounts.roles import Role
 from wushe.demo.services import STEPS, DemoContext
 from wushe.organizations.models import Organization
 from wushe.partymembers.demo import demo_party_members
@@ -19,7 +21,7 @@ from wushe.socialworkers.models import ContinuingEducation, RegistrationRenewal,
 from wushe.socialworkers.selectors import standing_of
 from wushe.stations.demo import demo_stations
 from wushe.stations.models import ServiceStation, StationKind
-from wushe.testing import XIASHI, make_user
+from wushe.testing import PASSWORD, XIASHI, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +128,18 @@ def test_another_seed_gives_other_people(regions):
     SocialWorker.objects.update(user=None)
     run(2, 0.1, make_user("demo_socialworker_2"))
     assert set(SocialWorker.objects.values_list("id_number_hash", flat=True)) > one
+
+
+def test_the_demo_social_worker_sees_their_record_and_station(regions):
+    user = make_user("demo_socialworker", Role.SOCIAL_WORKER, XIASHI)
+    run(6, 0.2, user)
+    linked = SocialWorker.objects.get(user=user)
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    home = client.get("/").content.decode()
+    assert 'href="/socialworkers/"' in home and 'href="/stations/"' in home
+    assert 'href="/partymembers/"' in home
+    assert linked.name in client.get("/socialworkers/").content.decode()
+    station = client.get(f"/stations/{linked.station_id}/").content.decode()
+    assert linked.name in station and "驻站" in station
+    assert client.get(f"/socialworkers/{linked.pk}/").status_code == 200

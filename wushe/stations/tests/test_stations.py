@@ -282,6 +282,8 @@ def test_pages_list_detail_create_edit(role_users, stations):
     created.refresh_from_db()
     assert created.address == "新址" and created.active is False  # the box was left unticked
 
+    assert 'href="/stations/"' in township.get("/").content.decode()
+    assert 'href="/stations/"' not in signed_in(role_users["resident"]).get("/").content.decode()
     auditor = signed_in(role_users["auditor"])
     assert auditor.get("/stations/").status_code == 200
     assert auditor.get("/stations/new/").status_code == 403
