@@ -148,6 +148,21 @@ class DonationForm(forms.Form):
         return {"estimated_value_fen": parse_yuan(value, field="estimated_value") if value else 0}
 
 
+class GoodsDonationForm(DonationForm):
+    """Goods given straight to a store (no fund, no purpose)."""
+
+    def __init__(self, *args: Any, donors: Any, **kwargs: Any) -> None:
+        super().__init__(*args, donors=donors, purposes=Term.objects.none(), **kwargs)
+        for name in ("kind", "amount", "purpose", "purpose_text"):
+            del self.fields[name]
+        for name in ("goods_description", "quantity", "unit"):
+            self.fields[name].required = True
+
+    def amounts(self) -> dict[str, int]:
+        value = self.cleaned_data.get("estimated_value") or ""
+        return {"estimated_value_fen": parse_yuan(value, field="estimated_value") if value else 0}
+
+
 class ReverseForm(forms.Form):
     reason = forms.CharField(label=_("冲正原因"), max_length=500, min_length=1)
 

@@ -254,7 +254,8 @@ def donation_search(*, user: Any, filters: DonationFilter | None = None) -> Quer
         )
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
-    return qs.order_by("-received_on", "-recorded_at", "-id")
+    reversal = Donation.objects.filter(county_code=OuterRef("county_code"), reverses=OuterRef("pk"))
+    return qs.annotate(is_reversed=Exists(reversal)).order_by("-received_on", "-recorded_at", "-id")
 
 
 def donation_get(*, user: Any, pk: int) -> Donation:

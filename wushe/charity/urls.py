@@ -19,6 +19,7 @@ urlpatterns = [
     path("stores/<int:pk>/", views.store_detail, name="store_detail"),
     path("stores/<int:pk>/edit/", views.store_edit, name="store_edit"),
     path("stores/<int:pk>/items/", views.item_create, name="item_create"),
+    path("stores/<int:pk>/donations/", views.store_goods_donation, name="store_goods_donation"),
     path("items/<int:pk>/edit/", views.item_edit, name="item_edit"),
     path("items/<int:pk>/restock/", views.item_restock, name="item_restock"),
     path("goods/", views.goods, name="goods"),

@@ -414,6 +414,8 @@ def _store_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         "can_edit": user.has_perm("charity.change_store", store),
         "can_add_item": user.has_perm("charity.add_storeitem", store),
         "can_restock": user.has_perm("charity.restock_storeitem", store),
+        "can_record": store.active and user.has_perm("charity.add_donation", store),
+        "can_reverse": user.has_perm("charity.reverse_donation", store),
         # Workers and charity staff in scope; residents/volunteers only see the goods page.
         "is_worker": user.has_perm("charity.view_resources", store),
         "goods_donations": selectors.donation_search(
@@ -430,7 +432,51 @@ def store_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # Residents and volunteers: the read-only goods page of their store.
         return redirect("charity:goods")
     context["item_form"] = forms.ItemForm()
+    if context["can_record"]:
+        context["goods_form"] = _goods_form(request, context["store"])
     return render(request, "charity/store_detail.html", context)
+
+
+def _goods_form(request: HttpRequest, store: Any, data: Any = None) -> forms.GoodsDonationForm:
+    return forms.GoodsDonationForm(
+        data, donors=selectors.donors_for_target(user=request.user, county_code=store.county_code)
+    )
+
+
+@login_required
+@_page_errors
+@require_POST
+def store_goods_donation(request: HttpRequest, pk: int) -> HttpResponse:
+    context = _store_context(request, pk)
+    if not context["is_worker"]:
+        raise Http404
+    store = context["store"]
+    form = _goods_form(request, store, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.donation_record(
+                store=store,
+                donor=data["donor"],
+                kind=DonationKind.GOODS,
+                received_on=data["received_on"],
+                goods_description=data["goods_description"],
+                quantity=data["quantity"],
+                unit=data["unit"],
+                estimated_value_fen=form.amounts()["estimated_value_fen"],
+                receipt_no=data["receipt_no"],
+                note=data["note"],
+                actor=request.user,
+            )
+        except (NotFound, PermissionDenied):
+            raise
+        except DomainError as exc:
+            forms.apply_error(form, exc)
+        else:
+            messages.success(request, _("物资捐赠已登记。"))
+            return redirect("charity:store_detail", pk=store.pk)
+    context.update(item_form=forms.ItemForm(), goods_form=form)
+    return render(request, "charity/store_detail.html", context, status=INVALID)
 
 
 @login_required

@@ -505,3 +505,46 @@ def test_donor_list_filters_with_htmx(charity, role_users):
     assert response.status_code == 200
     assert "<html" not in text
     assert "海宁宏达皮革有限公司" in text and "沈建国" not in text
+
+
+def test_openapi_documents_the_charity_endpoints(role_users):
+    paths = bearer_client(role_users["admin"]).get("/api/v1/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/charity/funds",
+        "/api/v1/charity/funds/{fund_id}",
+        "/api/v1/charity/donors",
+        "/api/v1/charity/donations",
+        "/api/v1/charity/donations/{donation_id}/reverse",
+        "/api/v1/charity/stores",
+        "/api/v1/charity/stores/{store_id}",
+        "/api/v1/charity/stores/{store_id}/items",
+        "/api/v1/charity/items/{item_id}",
+        "/api/v1/charity/items/{item_id}/restock",
+    ):
+        assert path in paths, path
+
+
+def test_goods_given_straight_to_a_store_from_its_page(charity, role_users):
+    client = page_client(role_users["township"])  # 硖石: writes donations in the township
+    store = charity["store_a"]
+    donor = services.donor_create(
+        region_code="330481001007", kind="enterprise", name="南关厢某某超市", actor=charity["actor"]
+    )
+    page = client.get(f"/charity/stores/{store.pk}/").content.decode()
+    assert "登记直接捐给本超市的物资" in page
+    response = client.post(
+        f"/charity/stores/{store.pk}/donations/",
+        {
+            "donor": donor.pk,
+            "goods_description": "大米 5kg",
+            "quantity": 20,
+            "unit": "袋",
+            "estimated_value": "700",
+            "received_on": "2025-06-01",
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(f"/charity/stores/{store.pk}/").content.decode()
+    assert "大米 5kg 20袋" in page and "¥700.00" in page
+    worker = page_client(role_users["community_a"]).get(f"/charity/stores/{store.pk}/")
+    assert "登记直接捐给本超市的物资" not in worker.content.decode()  # stores, not donations
