@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -404,6 +405,43 @@ def import_cancel(*, job: ImportJob, actor: Any) -> ImportJob:
         _audit(locked, "imports.job.cancelled", actor, {})
         transaction.on_commit(partial(delete_upload, stored))
     return locked
+
+
+def import_purge_stale(*, days: int) -> int:
+    """Retention (PIPL art. 19): uploads of jobs left uncommitted for `days` days are deleted
+    and the jobs cancelled (`imports.job.expired`). Committed, failed and cancelled jobs hold no
+    upload already. Returns the number of jobs expired. Safe to run again."""
+    cutoff = timezone.now() - timedelta(days=days)
+    stale = ImportJob.objects.filter(
+        created_at__lt=cutoff,
+        status__in=[Status.UPLOADED, Status.VALIDATING, Status.PREVIEWED],
+    ).values_list("pk", flat=True)
+    expired = 0
+    for job_id in list(stale):
+        with transaction.atomic(durable=True):
+            job = _locked(job_id)
+            if Status.CANCELLED not in ImportJob.TRANSITIONS[job.status]:
+                continue
+            _move(job, Status.CANCELLED)
+            job.finished_at = timezone.now()
+            job.error_code = "import.expired"
+            job.error_message = _("超过 %(days)d 天未确认，上传的文件已删除，请重新上传。") % {
+                "days": days
+            }
+            stored, job.storage_name = job.storage_name, ""
+            job.save(
+                update_fields=[
+                    "status",
+                    "finished_at",
+                    "error_code",
+                    "error_message",
+                    "storage_name",
+                ]
+            )
+            _audit(job, "imports.job.expired", None, {"days": days})
+            transaction.on_commit(partial(delete_upload, stored))
+            expired += 1
+    return expired
 
 
 # --- downloads -----------------------------------------------------------------------------

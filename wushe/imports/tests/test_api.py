@@ -300,3 +300,20 @@ def test_too_many_rows_fails_the_job_with_a_message(people, worker, settings):
     assert body["status"] == "failed"
     assert body["error"]["code"] == "import.too_many_rows"
     assert "拆分" in body["error"]["message"]
+
+
+def test_stale_uploads_are_purged(people, worker, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    job_id = upload(bearer_client(worker), sample()).json()["id"]
+    stored = ImportJob.objects.get(pk=job_id).storage_name
+    ImportJob.objects.filter(pk=job_id).update(created_at=timezone.now() - timedelta(days=8))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("imports", "purge", "--days", "7")
+    job = ImportJob.objects.get(pk=job_id)
+    assert job.status == "cancelled" and job.error_code == "import.expired"
+    assert job.storage_name == "" and not default_storage.exists(stored)
+    assert AuditEvent.objects.filter(action="imports.job.expired").count() == 1
