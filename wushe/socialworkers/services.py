@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -310,6 +310,16 @@ def _check_unique(worker: SocialWorker) -> None:
         raise Conflict(message, code=f"{ENTITY}.user.taken", fields={"user": [message]})
 
 
+def _save(worker: SocialWorker) -> None:
+    """Save; a concurrent twin that slipped past `_check_unique` is a conflict, not a 500."""
+    try:
+        with transaction.atomic():
+            worker.save()
+    except IntegrityError as exc:
+        message = _("该社会工作者（身份证号或证书编号）刚刚已被登记。")
+        raise Conflict(message, code=f"{ENTITY}.duplicate") from exc
+
+
 def derive_registration(workers: Iterable[SocialWorker]) -> None:
     """Recompute the derived columns of saved or unsaved workers from their renewals and
     continuing-education rows (two queries for any number of workers). Does not save."""
@@ -391,7 +401,7 @@ def social_worker_create(
     with transaction.atomic():
         _check_unique(worker)
         derive_registration([worker])
-        worker.save()
+        _save(worker)
         audit_record(
             action="socialworkers.social_worker.created",
             actor=actor,
@@ -456,7 +466,7 @@ def social_worker_update(*, actor: Any, worker_id: int, changes: Mapping[str, An
                 )
             _check_unique(worker)
             derive_registration([worker])
-            worker.save()
+            _save(worker)
             if "region" in applied:
                 _move_children(worker)
             audit_record(
