@@ -409,14 +409,21 @@ def import_cancel(*, job: ImportJob, actor: Any) -> ImportJob:
 
 def import_purge_stale(*, days: int) -> int:
     """Retention (PIPL art. 19): uploads of jobs left uncommitted for `days` days are deleted
-    and the jobs cancelled (`imports.job.expired`). Committed, failed and cancelled jobs hold no
-    upload already. Returns the number of jobs expired. Safe to run again."""
+    and the jobs cancelled (`imports.job.expired`); jobs stuck committing fail. Committed,
+    failed and cancelled jobs hold no upload already. Returns the number of jobs expired. Safe
+    to run again."""
     cutoff = timezone.now() - timedelta(days=days)
     stale = ImportJob.objects.filter(
         created_at__lt=cutoff,
         status__in=[Status.UPLOADED, Status.VALIDATING, Status.PREVIEWED],
     ).values_list("pk", flat=True)
     expired = 0
+    # A commit task lost with its broker leaves the job "committing": nothing was written
+    # (the commit is one transaction), so it fails with a message and can be uploaded again.
+    stuck = ImportJob.objects.filter(created_at__lt=cutoff, status=Status.COMMITTING)
+    for job_id in list(stuck.values_list("pk", flat=True)):
+        _fail(job_id, "import.expired", _("导入没有完成，没有写入任何数据，请重新上传。"))
+        expired += 1
     for job_id in list(stale):
         with transaction.atomic(durable=True):
             job = _locked(job_id)
