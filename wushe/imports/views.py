@@ -115,8 +115,6 @@ def detail(request: HttpRequest, job_id: int) -> HttpResponse:
         "done": done,
         "total": total,
     }
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "import-issues":
-        return render(request, "imports/_issues.html", context)
     return render(request, "imports/detail.html", context)
 
 
