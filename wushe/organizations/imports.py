@@ -102,7 +102,7 @@ class OrganizationAdapter(ImportAdapter):
             "统一社会信用代码",
             aliases=("信用代码", "社会信用代码", "统一代码"),
             kind=Kind.CREDIT_CODE,
-            example="52330481MJ0000019Y",
+            example="52330481MJ0000018H",
             help=_("已登记的组织必填；备案和未登记的组织不填。"),
         ),
         Column(

@@ -63,7 +63,7 @@ class VolunteerAdapter(ImportAdapter):
             aliases=("公民身份号码", "身份证号码", "证件号码", "身份证"),
             required=True,
             kind=Kind.ID_NUMBER,
-            example="33048119900307002X",
+            example="330481199003070029",
         ),
         Column(
             "phone",
