@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "wushe.residents",
     "wushe.charity",
     "wushe.imports",
+    "wushe.notifications",
+    "wushe.requests",
     "wushe.demo",
 ]
 
