@@ -16,7 +16,9 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -143,6 +145,16 @@ _SEALED_COLUMNS = (
     "phone_hash",
     "phone_masked",
 )
+
+
+class _Sealed:
+    """What `seal_id_number` / `seal_phone` write, without building a Resident per row (a
+    model instance costs a third of `clean` at the 10,000 rows/s target)."""
+
+    PERSONAL_PURPOSE = Resident.PERSONAL_PURPOSE
+    purpose = Resident.purpose  # bound to Resident: the same encryption purpose
+    birth_date: date | None = None
+    sex = ""
 
 
 def _as_date(value: Any) -> date | None:
@@ -280,7 +292,7 @@ class ResidentAdapter(ImportAdapter):
             errors.append(
                 ("region", "not_community", _("请填写具体的社区（村），不能只填乡镇（街道）。"))
             )
-        person = Resident()
+        person: Any = _Sealed()
         try:
             seal_id_number(person, row.get("id_number"))
         except ValidationFailed as exc:
@@ -364,45 +376,60 @@ class ResidentAdapter(ImportAdapter):
 
     def write(self, rows: Sequence[CleanRow], ctx: ImportContext) -> tuple[int, int]:
         households, households_created = self._households(rows)
-        creates = [r for r in rows if r.existing_pk is None]
+        creates = [r.data for r in rows if r.existing_pk is None]
         updates = [r for r in rows if r.existing_pk is not None]
-
-        new_residents: list[tuple[Resident, dict[str, Any]]] = []
-        for row in creates:
-            data = row.data
-            resident = Resident(
-                name=data["name"],
-                sex=data["sex"],
-                birth_date=_as_date(data["birth_date"]),
-                address=data["address"],
-                relation_to_head=data["relation_to_head"],
-                hukou=data["hukou"] or Hukou.REGISTERED,
-                living_arrangement=data["living_arrangement"],
-                ethnicity=data["ethnicity"],
-                notes=data["notes"],
-                household=households.get((data["region"], data["household_number"])),
-                **{column: data[column] for column in _SEALED_COLUMNS},
-            )
-            resident.place(data["region"])
-            new_residents.append((resident, data))
-        Resident.objects.bulk_create([r for r, _d in new_residents], batch_size=BATCH)
-
-        updated_residents = self._update(updates, households)
-        tags_added = self._add_tags([*new_residents, *updated_residents])
-        self._set_heads([*new_residents, *updated_residents], households)
-
+        created = self._create(creates, households)
+        updated = self._update(updates, households)
+        tags_added = self._add_tags(
+            [
+                (pk, region, data)
+                for pk, region, status, data in [*created, *updated]
+                if status == ResidentStatus.ACTIVE
+            ]
+        )
+        self._set_heads({h.pk for h in households.values()})
         audit_record(
             action="residents.resident.imported",
             actor=ctx.user,
             region_code=_common_region([r.data["region"] for r in rows]),
             changes={
-                "created": len(new_residents),
-                "updated": len(updated_residents),
+                "created": len(created),
+                "updated": len(updated),
                 "tags_added": tags_added,
                 "households_created": households_created,
             },
         )
-        return len(new_residents), len(updated_residents)
+        return len(created), len(updated)
+
+    def _create(
+        self, rows: Sequence[dict[str, Any]], households: dict[tuple[str, str], Household]
+    ) -> list[tuple[int, str, str, dict[str, Any]]]:
+        """Insert new residents: (pk, region, status, data) per row. On PostgreSQL by COPY
+        (the import target is 10,000 rows/s; Django's bulk_create spends most of that budget
+        building model instances), elsewhere by bulk_create. Both take their values from
+        `_resident_values`, so the two paths cannot drift apart."""
+        if not rows:
+            return []
+        now = timezone.now()
+        values = [_resident_values(data, households, now) for data in rows]
+        if connection.vendor == "postgresql":
+            _copy(Resident, _RESIDENT_COLUMNS, values)
+            pks = _pks_by_hash(rows)
+            return [
+                (
+                    pks[(data["region"][:6], data["id_number_hash"])],
+                    data["region"],
+                    ResidentStatus.ACTIVE,
+                    data,
+                )
+                for data in rows
+            ]
+        objects = [Resident(**row) for row in values]
+        Resident.objects.bulk_create(objects, batch_size=BATCH)
+        return [
+            (obj.pk, obj.region_id, obj.status, data)
+            for obj, data in zip(objects, rows, strict=True)
+        ]
 
     def _households(self, rows: Sequence[CleanRow]) -> tuple[dict[tuple[str, str], Household], int]:
         wanted: dict[tuple[str, str], str] = {}
@@ -437,7 +464,7 @@ class ResidentAdapter(ImportAdapter):
 
     def _update(
         self, rows: Sequence[CleanRow], households: dict[tuple[str, str], Household]
-    ) -> list[tuple[Resident, dict[str, Any]]]:
+    ) -> list[tuple[int, str, str, dict[str, Any]]]:
         pks = [row.existing_pk for row in rows]
         current: dict[Any, Resident] = {}
         for start in range(0, len(pks), BATCH):
@@ -473,53 +500,62 @@ class ResidentAdapter(ImportAdapter):
         )
         for region, ids in moved.items():
             ResidentTag.objects.filter(resident_id__in=ids).update(region_id=region)
-        return result
+        return [(r.pk, r.region_id, r.status, data) for r, data in result]
 
-    def _add_tags(self, residents: Sequence[tuple[Resident, dict[str, Any]]]) -> int:
-        tagged = [(r, d) for r, d in residents if d["tags"] and r.status == ResidentStatus.ACTIVE]
+    def _add_tags(self, residents: Sequence[tuple[int, str, dict[str, Any]]]) -> int:
+        """Tags of the file that the (active) residents do not carry yet; none are ended."""
+        tagged = [(pk, region, data) for pk, region, data in residents if data["tags"]]
         have: set[tuple[int, str]] = set()
-        ids = [r.pk for r, _d in tagged]
+        ids = [pk for pk, _region, _data in tagged]
         for offset in range(0, len(ids), BATCH):
             have.update(
                 ResidentTag.objects.filter(
                     resident_id__in=ids[offset : offset + BATCH], end_date__isnull=True
                 ).values_list("resident_id", "tag")
             )
-        new_tags: list[ResidentTag] = []
-        for resident, data in tagged:
+        now = timezone.now()
+        values: list[dict[str, Any]] = []
+        for pk, region, data in tagged:
             start = _as_date(data["tag_start"])
-            assert start is not None
             for tag in data["tags"]:
-                if (resident.pk, tag) in have:
+                if (pk, tag) in have:
                     continue
                 disabled = tag == Tag.DISABLED
-                row = ResidentTag(
-                    resident=resident,
-                    tag=tag,
-                    disability_category=data["disability_category"] if disabled else "",
-                    disability_grade=data["disability_grade"] if disabled else "",
-                    start_date=start,
-                    source=data["tag_source"],
+                values.append(
+                    {
+                        "resident_id": pk,
+                        "region_id": region,
+                        "county_code": region[:6],
+                        "tag": tag,
+                        "disability_category": data["disability_category"] if disabled else "",
+                        "disability_grade": data["disability_grade"] if disabled else "",
+                        "start_date": start,
+                        "end_date": None,
+                        "source": data["tag_source"],
+                        "notes": "",
+                        "created_at": now,
+                    }
                 )
-                row.place(resident.region_id)
-                new_tags.append(row)
-        ResidentTag.objects.bulk_create(new_tags, batch_size=BATCH)
-        return len(new_tags)
+        if connection.vendor == "postgresql":
+            _copy(ResidentTag, _TAG_COLUMNS, values)
+        else:
+            ResidentTag.objects.bulk_create(
+                [ResidentTag(**row) for row in values], batch_size=BATCH
+            )
+        return len(values)
 
-    def _set_heads(
-        self,
-        residents: Sequence[tuple[Resident, dict[str, Any]]],
-        households: dict[tuple[str, str], Household],
-    ) -> None:
-        changed: list[Household] = []
-        for resident, data in residents:
-            if data["relation_to_head"] != Relation.HEAD or not data["household_number"]:
-                continue
-            household = households.get((resident.region_id, data["household_number"]))
-            if household is not None and household.head_id is None:
-                household.head = resident
-                changed.append(household)
-        Household.objects.bulk_update(changed, ["head"], batch_size=1000)
+    def _set_heads(self, household_ids: set[int]) -> None:
+        """Each household of the batch without a head gets its first 户主 member: one
+        statement instead of a bulk_update of thousands of rows."""
+        if not household_ids:
+            return
+        Household.objects.filter(pk__in=household_ids, head__isnull=True).update(
+            head=Subquery(
+                Resident.objects.filter(household=OuterRef("pk"), relation_to_head=Relation.HEAD)
+                .order_by("id")
+                .values("pk")[:1]
+            )
+        )
 
     # --- export --------------------------------------------------------------------------------
 
@@ -582,3 +618,65 @@ def _common_region(region_codes: Sequence[str]) -> str:
         if len(prefix) >= digits:
             return prefix[:digits].ljust(codes.CODE_LENGTH, "0")
     return ""
+
+
+_RESIDENT_COLUMNS = tuple(f.attname for f in Resident._meta.concrete_fields if not f.primary_key)
+_TAG_COLUMNS = tuple(f.attname for f in ResidentTag._meta.concrete_fields if not f.primary_key)
+
+
+def _resident_values(
+    data: dict[str, Any], households: dict[tuple[str, str], Household], now: Any
+) -> dict[str, Any]:
+    """Every column of a new resident row (a KeyError here means a new model field needs a
+    value: both insert paths use this)."""
+    household = households.get((data["region"], data["household_number"]))
+    values = {
+        "region_id": data["region"],
+        "county_code": data["region"][:6],
+        "name": data["name"],
+        "sex": data["sex"],
+        "birth_date": _as_date(data["birth_date"]),
+        **{column: data[column] for column in _SEALED_COLUMNS},
+        "household_id": household.pk if household else None,
+        "relation_to_head": data["relation_to_head"],
+        "address": data["address"],
+        "hukou": data["hukou"] or Hukou.REGISTERED,
+        "living_arrangement": data["living_arrangement"],
+        "ethnicity": data["ethnicity"],
+        "notes": data["notes"],
+        "user_id": None,
+        "status": ResidentStatus.ACTIVE,
+        "moved_out_on": None,
+        "moved_out_to": "",
+        "deceased_on": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return {column: values[column] for column in _RESIDENT_COLUMNS}
+
+
+def _copy(model: Any, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
+    """PostgreSQL COPY of `rows` (dicts by attname) into the model's table, in the caller's
+    transaction. Constraints and indexes apply as for INSERT."""
+    if not rows:
+        return
+    meta = model._meta
+    names = ", ".join(connection.ops.quote_name(meta.get_field(c).column) for c in columns)
+    table = connection.ops.quote_name(meta.db_table)
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
+def _pks_by_hash(rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    """Ids of rows just inserted, by (county_code, id_number_hash): unique (an old record of
+    the same person in another county has another county_code)."""
+    found: dict[tuple[str, str], int] = {}
+    counties = sorted({data["region"][:6] for data in rows})
+    hashes = [data["id_number_hash"] for data in rows]
+    for offset in range(0, len(hashes), BATCH):
+        for county, digest, pk in Resident.objects.filter(
+            county_code__in=counties, id_number_hash__in=hashes[offset : offset + BATCH]
+        ).values_list("county_code", "id_number_hash", "pk"):
+            found[(county, digest)] = pk
+    return found

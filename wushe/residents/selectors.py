@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from wushe.accounts.roles import WORKER_ROLES, Role
@@ -143,14 +143,24 @@ def resident_search(*, user: Any, filters: ResidentFilter) -> QuerySet[Resident]
         if latest:
             qs = qs.filter(birth_date__lte=latest)
     if filters.tag:
-        tagged = ResidentTag.objects.filter(
-            resident=OuterRef("pk"), tag=filters.tag, end_date__isnull=True
-        )
-        qs = qs.filter(Exists(tagged))
+        qs = qs.filter(pk__in=_tagged(user, filters).values("resident_id"))
         if is_sensitive(filters.tag):
             # A sensitive tag is searchable only where the user may see it (rules.py).
             qs = qs.filter(sensitive_scope_q(user, "region"))
-    return qs.prefetch_related(current_tags_prefetch()).order_by("region", "name", "id")
+    return qs.prefetch_related(current_tags_prefetch()).order_by("region_id", "name", "id")
+
+
+def _tagged(user: Any, filters: ResidentFilter) -> QuerySet[ResidentTag]:
+    """Current tags of the kind, narrowed by the tag rows' own region column (copied from the
+    resident for this): the index (tag, end_date, region) finds the few tagged residents of a
+    scope without walking every resident of it. The outer query applies the real scope."""
+    tagged = ResidentTag.objects.filter(tag=filters.tag, end_date__isnull=True)
+    if filters.region:
+        low, high = codes.scope_range(filters.region)
+        tagged = tagged.filter(region__gte=low, region__lte=high)
+    if not has_role(user, Role.RESIDENT):
+        tagged = tagged.filter(scope_q(user, "region", WORKER_ROLES))
+    return tagged
 
 
 def resident_get(*, user: Any, pk: int) -> Resident:
@@ -167,7 +177,7 @@ def resident_own_records(*, user: Any) -> QuerySet[Resident]:
     return (
         Resident.objects.filter(user=user)
         .select_related("region", "household")
-        .order_by("-status", "region", "id")
+        .order_by("-status", "region_id", "id")
     )
 
 
@@ -193,7 +203,7 @@ def household_search(*, user: Any, region: str = "", number: str = "") -> QueryS
         qs = qs.filter(region__gte=low, region__lte=high)
     if number:
         qs = qs.filter(number__startswith=number.strip())
-    return qs.order_by("region", "number", "id")
+    return qs.order_by("region_id", "number", "id")
 
 
 def household_get(*, user: Any, pk: int) -> Household:
