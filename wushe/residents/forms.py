@@ -21,7 +21,8 @@ from .models import (
     TagSource,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# ISO format: a type="date" input ignores any other (zh-Hans would render 2024/01/05).
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _blank(label: Any, choices: Any) -> list[tuple[str, Any]]:

@@ -38,6 +38,9 @@ from .forms import (
 from .models import Household, Resident, ResidentStatus, ResidentTag, Tag
 from .rules import SENSITIVE_TAG_ROLES, is_sensitive, tag_views
 
+# Filters shown at once; the rest fold away (a phone shows three fields, not eight).
+MAIN_FILTERS = ("region", "name", "tag")
+
 # Above this many regions a select is unusable: the form takes a typed code instead.
 MAX_REGION_OPTIONS = 600
 
@@ -141,7 +144,17 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         queryset=queryset,
         template="residents/list.html",
         partial_template="residents/_results.html",
-        context={"form": form, "can_add": user.has_perm("residents.add_resident")},
+        context={
+            "form": form,
+            "can_add": user.has_perm("residents.add_resident"),
+            "main_filters": MAIN_FILTERS,
+            # Keep the extra filters open when one of them is in use or wrong.
+            "more_open": any(
+                request.GET.get(name) or form.errors.get(name)
+                for name in ("id_number", "phone", "age_min", "age_max")
+            )
+            or request.GET.get("status", ResidentStatus.ACTIVE) != ResidentStatus.ACTIVE,
+        },
     )
 
 
@@ -212,13 +225,19 @@ def _detail(
         "end_form": forms.get("end_form") or TagEndForm(initial={"end_date": today}),
         "move_form": forms.get("move_form") or MoveOutForm(initial={"moved_out_on": today}),
         "consent_form": forms.get("consent_form") or ConsentForm(initial={"given_on": today}),
+        "today": today,
     }
     return render(request, "residents/detail.html", context, status=status)
 
 
 @login_required
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, _resident_or_404(request, pk))
+    resident = _resident_or_404(request, pk)
+    # A resident opening their own record by its address sees it as 我的信息.
+    own = resident.user_id == request.user.pk and not request.user.has_perm(
+        "residents.view_register"
+    )
+    return _detail(request, resident, self_view=own)
 
 
 @login_required
