@@ -333,6 +333,7 @@ def demo_residents(ctx: Any) -> None:
 
     new_residents: list[Resident] = []
     pending_tags: list[tuple[Resident, Person]] = []
+    logins: dict[str, str] = {}  # demo login -> ID-number hash of their record
     for region, number, address, people in plan:
         household = households[(region.code, number)]
         for person in people:
@@ -350,7 +351,10 @@ def demo_residents(ctx: Any) -> None:
             )
             resident.place(region.code)
             number = gen.id_number(person.birth, person.sex)
-            if id_number_hash(number) in existing_hashes:
+            digest = id_number_hash(number)
+            if person.user_key:
+                logins[person.user_key] = digest
+            if digest in existing_hashes:
                 continue
             seal_id_number(resident, parse_id_number(number))
             seal_phone(resident, person.phone)
@@ -384,7 +388,14 @@ def demo_residents(ctx: Any) -> None:
     ResidentTag.objects.bulk_create(tags, batch_size=2000)
 
     demo_user = ctx.users.get("demo_resident")
-    linked = Resident.objects.filter(user=demo_user).first() if demo_user else None
+    linked = None
+    if demo_user is not None:
+        # Also links a record made by an earlier run before the login existed.
+        if not Resident.objects.filter(user=demo_user).exists():
+            Resident.objects.filter(
+                county_code=HAINING, id_number_hash=logins.get("demo_resident", "")
+            ).update(user=demo_user)
+        linked = Resident.objects.filter(user=demo_user).first()
     ctx.data["residents"] = {"demo_resident": linked.pk if linked else None}
     if new_residents or new_households:
         audit_record(

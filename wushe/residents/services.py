@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -283,7 +283,15 @@ def resident_create(
             resident.household = _household_for(household_id, resident.region_id)
         if user is not None:
             _check_user_free(user, resident.county_code)
-        resident.save()
+        try:
+            with transaction.atomic():
+                resident.save()
+        except IntegrityError:
+            # A concurrent registration of the same person (or login) won the race.
+            message = _("该身份证号已在本区县登记过居民档案，请查找并更新原档案，不要重复登记。")
+            raise Conflict(
+                message, code="resident.id_number.duplicate", fields={"id_number": [message]}
+            ) from None
         _maybe_become_head(resident)
         audit_record(
             action="residents.resident.created",

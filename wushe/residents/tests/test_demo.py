@@ -79,3 +79,12 @@ def test_second_run_creates_nothing_and_a_seed_gives_the_same_people(regions):
     assert _snapshot() == first
     demo_residents(_ctx(seed=6, scale=0.1))
     assert len(_snapshot()[0]) > len(first[0])  # another seed: other people, added beside
+
+
+def test_demo_resident_login_made_later_is_linked_on_the_next_run(regions):
+    demo_residents(_ctx(scale=0.05))
+    assert not Resident.objects.filter(user__isnull=False).exists()
+    ctx = _ctx(scale=0.05)
+    ctx.users["demo_resident"] = make_user("demo_resident", Role.RESIDENT, NANGUANXIANG)
+    demo_residents(ctx)
+    assert Resident.objects.get(user=ctx.users["demo_resident"]).name == "张秀英"

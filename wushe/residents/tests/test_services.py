@@ -453,3 +453,11 @@ def test_sensitive_tags_are_audited_without_their_kind(admin):
     added = AuditEvent.objects.filter(action="residents.tag.added").order_by("id")
     assert [e.changes["tag"] for e in added] == ["sensitive", "alone_elder"]
     assert all("低保" not in e.target_label for e in added)
+
+
+def test_a_lost_race_is_a_conflict_not_a_500(admin, monkeypatch):
+    make_resident(admin)
+    # As if a concurrent request registered the person between the check and the insert.
+    monkeypatch.setattr(services, "check_duplicate", lambda *a, **k: None)
+    assert _code(make_resident, admin, region=DONGSHAN) == "resident.id_number.duplicate"
+    assert Resident.objects.count() == 1
