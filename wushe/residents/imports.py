@@ -440,17 +440,20 @@ class ResidentAdapter(ImportAdapter):
                 if not wanted.get(key):
                     wanted[key] = row.data["address"]
         found: dict[tuple[str, str], Household] = {}
-        by_region: dict[str, list[str]] = defaultdict(list)
+        # One query per county and batch of numbers (not per community): the pairs are matched
+        # here, so a file spread over 236 communities costs a handful of queries, not hundreds.
+        by_county: dict[str, set[str]] = defaultdict(set)
         for region, number in wanted:
-            by_region[region].append(number)
-        for region, numbers in by_region.items():
+            by_county[region[:6]].add(number)
+        for county, number_set in by_county.items():
+            numbers = sorted(number_set)
             for start in range(0, len(numbers), BATCH):
                 for household in Household.objects.filter(
-                    county_code=region[:6],
-                    region_id=region,
-                    number__in=numbers[start : start + BATCH],
+                    county_code=county, number__in=numbers[start : start + BATCH]
                 ):
-                    found[(region, household.number)] = household
+                    key = (household.region_id, household.number)
+                    if key in wanted:
+                        found[key] = household
         missing = []
         for (region, number), address in wanted.items():
             if (region, number) not in found:
