@@ -21,7 +21,7 @@ def deliver(self: Any, delivery_ids: list[int]) -> None:
         result = services.delivery_attempt(delivery_id=int(delivery_id))
         if result is None or result.retry_in is None:
             continue
-        if self.request.is_eager or app.conf.task_always_eager:
+        if self.request.is_eager:
             # In-process (no Redis): nothing would wait for the countdown; the sweep retries.
             continue
         deliver.apply_async(args=[[result.delivery_id]], countdown=result.retry_in)

@@ -222,7 +222,7 @@ def test_store_uses_random_private_names_and_serves_privately(private_storage):
     assert response["Cache-Control"].startswith("private, max-age=")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Disposition"].startswith("inline")
-    response.close()
+    response.file_to_stream.close()  # (response.close() would signal request_finished)
 
     image_delete(stored.name)
     image_delete(stored.thumbnail_name)
@@ -238,7 +238,7 @@ def test_response_never_serves_a_non_image_type_or_a_path_outside_private():
     assert stored.name.startswith("private/projects/attachments/")
     response = image_response(stored.name, "text/html")
     assert response["Content-Type"] == "application/octet-stream"
-    response.close()
+    response.file_to_stream.close()  # (response.close() would signal request_finished)
     with pytest.raises(Http404):
         image_response("../settings.py", "image/png")
     with pytest.raises(Http404):

@@ -93,7 +93,7 @@ def test_api_read_one_read_all_and_count(inboxes):
 
 
 def test_another_users_notification_is_404_everywhere(inboxes, role_users):
-    resident, worker = inboxes
+    _resident, worker = inboxes
     theirs = Notification.objects.get(recipient=worker)
     # Even an admin cannot read or mark someone else's inbox.
     for key in ("resident", "admin", "county"):

@@ -390,3 +390,59 @@ def test_sms_needs_a_phone_and_a_valid_one(alice):
 
 def test_phone_token_is_covered_by_key_rotation():
     assert ("notifications.NotificationPreference", "phone_token") in crypto._registry
+
+
+# --- tasks ----------------------------------------------------------------------------------
+
+
+def test_task_requeues_a_failed_delivery_after_its_backoff_on_a_real_broker(
+    alice, channels, monkeypatch
+):
+    from wushe.notifications import tasks
+
+    channels("log")
+    delivery = _one_delivery(alice)
+    monkeypatch.setattr(
+        LoggingBackend, "send", lambda self, d, **kw: (_ for _ in ()).throw(OSError("down"))
+    )
+    queued = []
+    monkeypatch.setattr(
+        tasks.deliver, "apply_async", lambda args, countdown: queued.append((args, countdown))
+    )
+    tasks.deliver.run([delivery.pk])  # as a worker runs it (not eager)
+    assert queued == [([[delivery.pk]], 60)]
+    # The redelivered task before the backoff has passed does nothing.
+    tasks.deliver.run([delivery.pk])
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("pending", 1)
+
+
+def test_a_broker_that_is_down_does_not_break_the_callers_commit(
+    alice, channels, monkeypatch, django_capture_on_commit_callbacks
+):
+    from wushe.notifications import tasks
+
+    channels("log")
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(tasks.deliver, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        notify(recipients=[alice], kind="x.y", title="t")
+    # The commit stood; the outbox row waits for the sweep.
+    assert Delivery.objects.get().status == "pending"
+
+
+def test_in_process_delivery_failure_waits_for_the_sweep(
+    alice, channels, monkeypatch, django_capture_on_commit_callbacks
+):
+    channels("log")
+    monkeypatch.setattr(
+        LoggingBackend, "send", lambda self, d, **kw: (_ for _ in ()).throw(OSError("down"))
+    )
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        notify(recipients=[alice], kind="x.y", title="t")
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts) == ("pending", 1)
+    assert delivery.next_attempt_at > timezone.now()
