@@ -375,10 +375,13 @@ class ResidentAdapter(ImportAdapter):
     # --- commit --------------------------------------------------------------------------------
 
     def write(self, rows: Sequence[CleanRow], ctx: ImportContext) -> tuple[int, int]:
-        households, households_created = self._households(rows)
+        households, missing = self._households(rows)
         creates = [r.data for r in rows if r.existing_pk is None]
         updates = [r for r in rows if r.existing_pk is not None]
-        created = self._create(creates, households)
+        if connection.vendor == "postgresql":
+            created = self._create_copy(creates, households, missing)
+        else:
+            created = self._create_orm(creates, households, missing)
         updated = self._update(updates, households)
         tags_added = self._add_tags(
             [
@@ -396,42 +399,81 @@ class ResidentAdapter(ImportAdapter):
                 "created": len(created),
                 "updated": len(updated),
                 "tags_added": tags_added,
-                "households_created": households_created,
+                "households_created": len(missing),
             },
         )
         return len(created), len(updated)
 
-    def _create(
-        self, rows: Sequence[dict[str, Any]], households: dict[tuple[str, str], Household]
+    def _create_orm(
+        self,
+        rows: Sequence[dict[str, Any]],
+        households: dict[tuple[str, str], Household],
+        missing: Sequence[Household],
     ) -> list[tuple[int, str, str, dict[str, Any]]]:
-        """Insert new residents: (pk, region, status, data) per row. On PostgreSQL by COPY
-        (the import target is 10,000 rows/s; Django's bulk_create spends most of that budget
-        building model instances), elsewhere by bulk_create. Both take their values from
-        `_resident_values`, so the two paths cannot drift apart."""
-        if not rows:
-            return []
+        """New households and residents by bulk_create: (pk, region, status, data) per row."""
+        Household.objects.bulk_create(missing, batch_size=BATCH)
+        households.update({(h.region_id, h.number): h for h in missing})
         now = timezone.now()
-        values = [_resident_values(data, households, now) for data in rows]
-        if connection.vendor == "postgresql":
-            _copy(Resident, _RESIDENT_COLUMNS, values)
-            pks = _pks_by_hash(rows)
-            return [
-                (
-                    pks[(data["region"][:6], data["id_number_hash"])],
-                    data["region"],
-                    ResidentStatus.ACTIVE,
-                    data,
-                )
-                for data in rows
-            ]
-        objects = [Resident(**row) for row in values]
+        objects = [Resident(**_resident_values(data, households, now)) for data in rows]
         Resident.objects.bulk_create(objects, batch_size=BATCH)
         return [
             (obj.pk, obj.region_id, obj.status, data)
             for obj, data in zip(objects, rows, strict=True)
         ]
 
-    def _households(self, rows: Sequence[CleanRow]) -> tuple[dict[tuple[str, str], Household], int]:
+    def _create_copy(
+        self,
+        rows: Sequence[dict[str, Any]],
+        households: dict[tuple[str, str], Household],
+        missing: Sequence[Household],
+    ) -> list[tuple[int, str, str, dict[str, Any]]]:
+        """The same on PostgreSQL by COPY (the import target is 10,000 rows/s; bulk_create
+        spends most of that budget building model instances). Ids come from the sequences
+        first, so nothing is read back and a new household names its 户主 in the same insert
+        (foreign keys are checked at commit). Row values come from `_resident_values`, as in
+        `_create_orm`, so the two paths cannot drift apart."""
+        now = timezone.now()
+        for household, pk in zip(missing, _next_ids(Household, len(missing)), strict=True):
+            household.pk = pk
+            households[(household.region_id, household.number)] = household
+        new_households = {h.pk: h for h in missing}
+        values = []
+        for data, pk in zip(rows, _next_ids(Resident, len(rows)), strict=True):
+            row = _resident_values(data, households, now)
+            row["id"] = pk
+            values.append(row)
+            new = new_households.get(row["household_id"])
+            is_head = data["relation_to_head"] == Relation.HEAD
+            if new is not None and new.head_id is None and is_head:
+                new.head_id = pk
+        _copy(
+            Household,
+            _HOUSEHOLD_COLUMNS,
+            [
+                {
+                    "id": h.pk,
+                    "region_id": h.region_id,
+                    "county_code": h.county_code,
+                    "number": h.number,
+                    "address": h.address,
+                    "head_id": h.head_id,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for h in missing
+            ],
+        )
+        _copy(Resident, ("id", *_RESIDENT_COLUMNS), values)
+        return [
+            (row["id"], data["region"], ResidentStatus.ACTIVE, data)
+            for row, data in zip(values, rows, strict=True)
+        ]
+
+    def _households(
+        self, rows: Sequence[CleanRow]
+    ) -> tuple[dict[tuple[str, str], Household], list[Household]]:
+        """Households named in the batch: those found by (community, number), and the missing
+        ones as unsaved rows (the caller inserts them)."""
         wanted: dict[tuple[str, str], str] = {}
         for row in rows:
             number = row.data["household_number"]
@@ -460,10 +502,7 @@ class ResidentAdapter(ImportAdapter):
                 household = Household(number=number, address=address)
                 household.place(region)
                 missing.append(household)
-        Household.objects.bulk_create(missing, batch_size=BATCH)
-        for household in missing:
-            found[(household.region_id, household.number)] = household
-        return found, len(missing)
+        return found, missing
 
     def _update(
         self, rows: Sequence[CleanRow], households: dict[tuple[str, str], Household]
@@ -624,6 +663,7 @@ def _common_region(region_codes: Sequence[str]) -> str:
 
 
 _RESIDENT_COLUMNS = tuple(f.attname for f in Resident._meta.concrete_fields if not f.primary_key)
+_HOUSEHOLD_COLUMNS = tuple(f.attname for f in Household._meta.concrete_fields)
 _TAG_COLUMNS = tuple(f.attname for f in ResidentTag._meta.concrete_fields if not f.primary_key)
 
 
@@ -671,15 +711,13 @@ def _copy(model: Any, columns: Sequence[str], rows: Sequence[dict[str, Any]]) ->
             copy.write_row([row[c] for c in columns])
 
 
-def _pks_by_hash(rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], int]:
-    """Ids of rows just inserted, by (county_code, id_number_hash): unique (an old record of
-    the same person in another county has another county_code)."""
-    found: dict[tuple[str, str], int] = {}
-    counties = sorted({data["region"][:6] for data in rows})
-    hashes = [data["id_number_hash"] for data in rows]
-    for offset in range(0, len(hashes), BATCH):
-        for county, digest, pk in Resident.objects.filter(
-            county_code__in=counties, id_number_hash__in=hashes[offset : offset + BATCH]
-        ).values_list("county_code", "id_number_hash", "pk"):
-            found[(county, digest)] = pk
-    return found
+def _next_ids(model: Any, count: int) -> list[int]:
+    """`count` fresh ids from the table's sequence (PostgreSQL), in one query."""
+    if not count:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]

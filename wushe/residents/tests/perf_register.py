@@ -4,7 +4,9 @@ run by hand). It fills a scratch database with N residents in Haining's 236 comm
 
 - list requests as each role sends them (the page through Django's test client, and the API),
   p50/p95 over repeated requests;
-- `ResidentAdapter.write` (bulk create with validation done by `clean`) in rows/s.
+- `ResidentAdapter.clean` + `existing` + `write` called directly, in rows/s;
+- a CSV of the same shape through the import engine (read, convert, clean, write), in rows/s,
+  for preview and for commit (rolled back).
 
     WUSHE_TESTING=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/wushe_res_perf \\
         .venv/bin/python -m wushe.residents.tests.perf_register --residents 1000000
@@ -204,6 +206,60 @@ def import_write(rows: int) -> None:
     )
 
 
+def engine_csv(rows: int) -> None:
+    import csv
+    import io
+
+    from django.conf import settings
+    from django.db import transaction
+
+    from wushe.accounts.models import User
+    from wushe.core.identifiers import id_number_check_char
+    from wushe.imports import engine
+    from wushe.imports.adapters import adapter_for
+    from wushe.imports.services import import_context
+
+    settings.WUSHE = {**settings.WUSHE, "IMPORT_MAX_ROWS": max(rows, 200_000)}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    headers = "姓名 身份证号 手机号码 所属社区 户号 住址 与户主关系 困难群体标签 标签开始日期"
+    writer.writerow(headers.split())
+    for i in range(rows):
+        year, month, day = 1950 + i % 50, 1 + (i // 50) % 12, 1 + (i // 600) % 28
+        body = f"330481{year}{month:02d}{day:02d}{(i // 16800) % 1000 + 500:03d}"
+        writer.writerow(
+            [
+                f"居民{i}",
+                body + id_number_check_char(body),
+                f"139{i:08d}",
+                "330481001007",
+                f"C-{i // 3}",
+                "南关厢",
+                "户主" if i % 3 == 0 else "配偶",
+                "独居老人" if i % 10 == 0 else "",
+                "2024/1/5" if i % 10 == 0 else "",
+            ]
+        )
+    data = buffer.getvalue().encode()
+    adapter = adapter_for("residents")
+    assert adapter is not None
+    ctx = import_context(user=User.objects.get(username="perf_community"))
+    started = time.perf_counter()
+    preview = engine.run(data, adapter, ctx, filename="居民.csv")
+    preview_s = time.perf_counter() - started
+    assert preview.rows_valid == rows, preview.issues[:3]
+    with transaction.atomic():
+        started = time.perf_counter()
+        committed = engine.run(data, adapter, ctx, filename="居民.csv", write=True)
+        commit_s = time.perf_counter() - started
+        transaction.set_rollback(True)
+    assert committed.created == rows
+    print(
+        f"engine CSV {rows} rows: preview {rows / preview_s:,.0f} rows/s, "
+        f"commit {rows / commit_s:,.0f} rows/s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--residents", type=int, default=1_000_000)
@@ -221,6 +277,7 @@ def main() -> None:
         fill(args.residents)
     lists(args.repeat)
     import_write(args.import_rows)
+    engine_csv(args.import_rows)
 
 
 if __name__ == "__main__":
