@@ -69,6 +69,8 @@ def test_dongshan_worker_gets_404_for_nanguanxiang_resident_page(role_users, peo
         ("community_a", 200),
         ("township", 200),
         ("county", 200),
+        ("province", 200),
+        ("admin", 200),
         ("auditor", 200),
         ("social_worker", 200),
         ("volunteer", 403),
@@ -406,3 +408,21 @@ def test_household_pages(role_users, people):
     assert response.status_code == 302
     assert "Q-1" in client.get(response["Location"]).content.decode()
     assert _login(role_users["volunteer"]).get("/residents/households/").status_code == 403
+
+
+def test_create_page_for_a_wide_scope_takes_a_typed_community_code(role_users, regions):
+    client = _login(role_users["admin"])
+    page = client.get("/residents/new/").content.decode()
+    assert "12 位区划代码" in page
+    response = client.post(
+        "/residents/new/",
+        {
+            "region": "330481001",
+            "name": "王小红",
+            "id_number": make_id("19900101", 24),
+            "hukou": "registered",
+            "consent_method": "written",
+        },
+    )
+    assert response.status_code == 422
+    assert "只能登记到社区（村）一级" in response.content.decode()
