@@ -13,7 +13,7 @@ from django.utils.functional import cached_property
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 
 
 def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> tuple[int, bool]:

@@ -43,7 +43,12 @@ def _set_region_choices(form: forms.Form, choices: list[tuple[str, str]] | None)
 
 class ResidentFilterForm(forms.Form):
     region = forms.CharField(label=_("社区或乡镇（街道）"), required=False, max_length=12)
-    name = forms.CharField(label=_("姓名"), required=False, max_length=50)
+    name = forms.CharField(
+        label=_("姓名"),
+        required=False,
+        max_length=50,
+        help_text=_("从姓开始输入，如“王”或“王秀”。"),
+    )
     id_number = forms.CharField(label=_("身份证号（完整）"), required=False, max_length=30)
     phone = forms.CharField(label=_("手机号码（完整）"), required=False, max_length=20)
     tag = forms.ChoiceField(label=_("困难群体标签"), required=False)

@@ -192,6 +192,7 @@ class Resident(RegionBound, PersonFields):
                 name="resident_region_name",
             ),
             models.Index(fields=["id_number_hash"], name="resident_id_hash"),
+            models.Index(fields=["name"], name="resident_name_prefix"),
             models.Index(fields=["phone_hash"], name="resident_phone_hash"),
             models.Index(
                 fields=["household"],

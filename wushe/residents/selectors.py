@@ -127,7 +127,9 @@ def resident_search(*, user: Any, filters: ResidentFilter) -> QuerySet[Resident]
         low, high = codes.scope_range(filters.region)
         qs = qs.filter(region__gte=low, region__lte=high)
     if filters.name:
-        qs = qs.filter(name__contains=filters.name.strip())
+        # A prefix match ("王" finds every 王…, "王秀" every 王秀…) is what a worker types and
+        # uses the name index; "contains" would scan a province's register.
+        qs = qs.filter(name__startswith=filters.name.strip())
     if filters.id_number:
         qs = qs.filter(id_number_hash=id_number_hash(filters.id_number))
     if filters.phone:

@@ -37,7 +37,7 @@ def test_worker_finds_a_resident_and_reveals_the_id_number_on_a_phone(live_serve
         assert page.get_by_role("heading", name="居民台账").is_visible()
         assert "王建国" in page.content()
 
-        page.get_by_label("姓名").fill("秀英")
+        page.get_by_label("姓名").fill("张秀")  # names match from the start
         page.get_by_role("button", name="查询").click()
         page.wait_for_function(
             "!document.querySelector('#resident-results').innerText.includes('王建国')"
