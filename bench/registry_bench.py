@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             ("county", "page: one township", "/residents/?region=330481001"),
             ("county", "page: tag 低保", "/residents/?tag=dibao"),
             ("county", "page: age 80+", "/residents/?age_min=80"),
-            ("county", "page: name contains 王芳", "/residents/?name=%E7%8E%8B%E8%8A%B3"),
+            ("county", "page: name starts 王芳", "/residents/?name=%E7%8E%8B%E8%8A%B3"),
             ("county", "page: ID number search", f"/residents/?id_number={sample}"),
             ("community", "page: list (one community)", "/residents/"),
             ("county", "API: list limit 50", "/api/v1/residents?limit=50"),
