@@ -136,6 +136,31 @@ def world(role_users) -> World:
     )
 
 
+@pytest.fixture(autouse=True)
+def private_storage(settings, tmp_path):
+    """Photos go to a temporary directory, never to var/media."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+    return tmp_path / "media"
+
+
+def png_bytes(
+    color: tuple[int, int, int] = (200, 30, 30), size: tuple[int, int] = (40, 30)
+) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def signed_in(user: Any) -> Client:
     client = Client()
     assert client.login(username=user.username, password=PASSWORD)
