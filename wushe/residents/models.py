@@ -192,7 +192,11 @@ class Resident(RegionBound, PersonFields):
                 name="resident_region_name",
             ),
             models.Index(fields=["id_number_hash"], name="resident_id_hash"),
-            models.Index(fields=["name"], name="resident_name_prefix"),
+            # Name prefix search (`LIKE '王芳%'`): pattern opclass on PostgreSQL, whose C.UTF-8
+            # collation is not "C" for the planner; other databases ignore `opclasses`.
+            models.Index(
+                fields=["name"], name="resident_name_prefix", opclasses=["varchar_pattern_ops"]
+            ),
             models.Index(fields=["phone_hash"], name="resident_phone_hash"),
             models.Index(
                 fields=["household"],
