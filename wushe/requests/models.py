@@ -287,6 +287,10 @@ class Request(RegionBound, IdempotencyFields):
         return self.is_overdue()
 
     @property
+    def rating_stars(self) -> str:
+        return "★" * (self.rating or 0)
+
+    @property
     def current_due_at(self) -> Any:
         if self.status == Status.SUBMITTED:
             return self.accept_due_at

@@ -262,11 +262,13 @@ def request_follow_up(
 # --- the scheduled sweep -------------------------------------------------------------------
 
 
-def request_escalate_overdue(*, request_id: int, at: datetime | None = None) -> bool:
+def request_escalate_overdue(
+    *, request_id: int, at: datetime | None = None, nested: bool = False
+) -> bool:
     """Climb one level if the request is overdue right now (scheduled job, no actor).
     Returns whether it climbed. A fresh deadline comes with the new level, so running again
-    at the same moment changes nothing."""
-    with transaction.atomic(durable=True):
+    at the same moment changes nothing. `nested`: see request_close_auto."""
+    with transaction.atomic(durable=not nested):
         request = lock(request_id, None, system=True)
         moment = at or now()
         if not request.is_overdue(moment) or request.escalation_level >= Level.COUNTY:
@@ -292,10 +294,13 @@ class SweepReport:
     closed: list[str] = field(default_factory=list)
 
 
-def requests_sweep(*, at: datetime | None = None, batch: int = 500) -> SweepReport:
+def requests_sweep(
+    *, at: datetime | None = None, batch: int = 500, nested: bool = False
+) -> SweepReport:
     """Escalate overdue requests one level and auto-close resolved ones whose days are up.
     Each request is handled in its own transaction (a failure stops only that one); the
-    query finds only requests whose `sweep_at` has come, so a double run changes nothing."""
+    query finds only requests whose `sweep_at` has come, so a double run changes nothing.
+    `nested=True` when the caller already holds a transaction (the demo loader)."""
     moment = at or timezone.now()
     report = SweepReport()
     seen: set[int] = set()
@@ -311,8 +316,8 @@ def requests_sweep(*, at: datetime | None = None, batch: int = 500) -> SweepRepo
         for pk, status, number in rows:
             seen.add(pk)
             if status == Status.RESOLVED:
-                closed = request_close_auto(request_id=pk, at=moment)
+                closed = request_close_auto(request_id=pk, at=moment, nested=nested)
                 if closed.status == Status.CLOSED and closed.closed_at == moment:
                     report.closed.append(number)
-            elif request_escalate_overdue(request_id=pk, at=moment):
+            elif request_escalate_overdue(request_id=pk, at=moment, nested=nested):
                 report.escalated.append(number)

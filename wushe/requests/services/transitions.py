@@ -765,10 +765,13 @@ def request_rate(*, request_id: int, actor: Any, rating: object, comment: str = 
     return request
 
 
-def request_close_auto(*, request_id: int, at: datetime | None = None) -> Request:
+def request_close_auto(
+    *, request_id: int, at: datetime | None = None, nested: bool = False
+) -> Request:
     """Close a resolved request nobody confirmed within its auto-close days (scheduled job;
-    no actor). Before that moment, or when already closed, nothing happens."""
-    with transaction.atomic(durable=True):
+    no actor). Before that moment, or when already closed, nothing happens. `nested`: the
+    caller holds a transaction (the demo loader); this one is then a savepoint."""
+    with transaction.atomic(durable=not nested):
         request = lock(request_id, None, system=True)
         moment = at or now()
         if request.status != Status.RESOLVED or (
