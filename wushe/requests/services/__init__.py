@@ -1,6 +1,7 @@
 """Every write about requests. One service per transition (models.TRANSITIONS), each in one
 transaction with its timeline event, audit event and notifications."""
 
+from .closing import request_close_auto, request_confirm, request_rate, request_reopen
 from .oversight import (
     SweepReport,
     request_escalate,
@@ -16,13 +17,9 @@ from .transitions import (
     request_accept,
     request_cancel,
     request_claim,
-    request_close_auto,
-    request_confirm,
     request_dispatch,
     request_merge,
-    request_rate,
     request_reject,
-    request_reopen,
     request_resolve,
     request_start,
 )

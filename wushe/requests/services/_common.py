@@ -3,7 +3,7 @@ hears about a change."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -268,3 +268,40 @@ def tell(
 
 def open_q() -> Q:
     return Q(status__in=OPEN_STATUSES)
+
+
+STATUS_FIELDS = ["status", "event_seq", "sweep_at", "updated_at"]
+
+
+def move(
+    request: Request,
+    *,
+    to: str,
+    kind: str,
+    actor: Any,
+    at: datetime,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    fields: Sequence[str] = (),
+) -> str:
+    """Set the new status, reschedule, append the event, save. Returns the old status."""
+    before = request.status
+    request.status = to
+    schedule(request)
+    event(
+        request,
+        kind=kind,
+        actor=actor,
+        at=at,
+        from_status=before,
+        to_status=to,
+        note=note,
+        data=data,
+    )
+    request.save(update_fields=[*STATUS_FIELDS, *fields])
+    return before
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise forbidden()

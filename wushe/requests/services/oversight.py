@@ -45,7 +45,7 @@ from ._common import (
     tell,
     text,
 )
-from .transitions import request_close_auto
+from .closing import request_close_auto
 
 REASON_OVERDUE = "overdue"
 REASON_MANUAL = "manual"

@@ -22,7 +22,6 @@ from ..models import (
     Action,
     Assignment,
     AssignmentStatus,
-    CloseReason,
     EventKind,
     HandlerType,
     Level,
@@ -39,12 +38,12 @@ from ._common import (
     forbidden,
     handler_users,
     invalid_transition,
-    level_officers,
     lock,
+    move,
     now,
     open_assignments,
+    require,
     resident_users,
-    schedule,
     target_or_conflict,
     tell,
     text,
@@ -52,56 +51,19 @@ from ._common import (
 )
 from .photos import delete_files, record_photos, store_files
 
-STATUS_FIELDS = ["status", "event_seq", "sweep_at", "updated_at"]
-
-
-def _move(
-    request: Request,
-    *,
-    to: str,
-    kind: str,
-    actor: Any,
-    at: datetime,
-    note: str = "",
-    data: dict[str, Any] | None = None,
-    fields: Sequence[str] = (),
-) -> str:
-    """Set the new status, reschedule, append the event, save. Returns the old status."""
-    before = request.status
-    request.status = to
-    schedule(request)
-    event(
-        request,
-        kind=kind,
-        actor=actor,
-        at=at,
-        from_status=before,
-        to_status=to,
-        note=note,
-        data=data,
-    )
-    request.save(update_fields=[*STATUS_FIELDS, *fields])
-    return before
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise forbidden()
-
-
 # --- intake: accept, reject, merge, cancel ------------------------------------------------
 
 
 def request_accept(*, request_id: int, actor: Any, note: str = "") -> Request:
     with transaction.atomic(durable=True):
         request = lock(request_id, actor)
-        _require(rules.may_handle(actor, request))
+        require(rules.may_handle(actor, request))
         if request.status == Status.ACCEPTED:
             return request
         to = target_or_conflict(request, Action.ACCEPT, _("受理"))
         at = now()
         request.accepted_at = at
-        before = _move(
+        before = move(
             request,
             to=to,
             kind=EventKind.ACCEPTED,
@@ -127,14 +89,14 @@ def request_reject(*, request_id: int, actor: Any, reason: str) -> Request:
     errors.raise_if_any()
     with transaction.atomic(durable=True):
         request = lock(request_id, actor)
-        _require(rules.may_handle(actor, request))
+        require(rules.may_handle(actor, request))
         if request.status == Status.REJECTED:
             return request
         to = target_or_conflict(request, Action.REJECT, _("不予受理"))
         at = now()
         request.status_reason = reason
         request.closed_at = at
-        before = _move(
+        before = move(
             request,
             to=to,
             kind=EventKind.REJECTED,
@@ -159,7 +121,7 @@ def request_merge(*, request_id: int, actor: Any, target_id: int, note: str = ""
     """Close a duplicate by pointing it at the request that carries the case."""
     with transaction.atomic(durable=True):
         request = lock(request_id, actor)
-        _require(rules.may_handle(actor, request))
+        require(rules.may_handle(actor, request))
         if request.status == Status.MERGED:
             if request.merged_into_id == target_id:
                 return request
@@ -186,7 +148,7 @@ def request_merge(*, request_id: int, actor: Any, target_id: int, note: str = ""
         request.merged_into = target
         request.status_reason = note[:500]
         request.closed_at = at
-        before = _move(
+        before = move(
             request,
             to=to,
             kind=EventKind.MERGED,
@@ -211,14 +173,14 @@ def request_merge(*, request_id: int, actor: Any, target_id: int, note: str = ""
 def request_cancel(*, request_id: int, actor: Any, reason: str = "") -> Request:
     with transaction.atomic(durable=True):
         request = lock(request_id, actor)
-        _require(rules.is_own(actor, request))
+        require(rules.is_own(actor, request))
         if request.status == Status.CANCELLED:
             return request
         to = target_or_conflict(request, Action.CANCEL, _("撤销"))
         at = now()
         request.status_reason = str(reason or "")[:500]
         request.closed_at = at
-        before = _move(
+        before = move(
             request,
             to=to,
             kind=EventKind.CANCELLED,
@@ -400,7 +362,7 @@ def _dispatched(
     if request.dispatched_at is None or request.status == Status.ACCEPTED:
         request.dispatched_at = at
         fields.append("dispatched_at")
-    before = _move(
+    before = move(
         request,
         to=to,
         kind=kind,
@@ -444,7 +406,7 @@ def request_dispatch(
     note = str(note or "")[:500]
     with transaction.atomic(durable=True):
         request = lock(request_id, actor)
-        _require(rules.may_handle(actor, request))
+        require(rules.may_handle(actor, request))
         to = target_or_conflict(request, Action.DISPATCH, _("派单"))
         specs = _valid_handlers(request, handlers)
         at = now()
@@ -471,7 +433,7 @@ def request_claim(*, request_id: int, actor: Any, note: str = "") -> Request:
 
     with transaction.atomic(durable=True):
         request = lock(request_id, actor)
-        _require(rules.may_claim(actor, request))
+        require(rules.may_claim(actor, request))
         checkin = (
             PartyMemberCheckin.objects.filter(
                 county_code=request.county_code,
@@ -549,7 +511,7 @@ def request_start(*, request_id: int, actor: Any, assignment_id: int | None = No
         if request.started_at is None or request.status == Status.DISPATCHED:
             request.started_at = at
             fields.append("started_at")
-        before = _move(
+        before = move(
             request,
             to=to,
             kind=EventKind.STARTED,
@@ -579,7 +541,7 @@ def _resolved(request: Request, actor: Any, at: datetime, result: str, to: str) 
         and at <= request.resolve_due_at
     )
     request.auto_close_at = at + timedelta(days=request.auto_close_days)
-    before = _move(
+    before = move(
         request,
         to=to,
         kind=EventKind.RESOLVED,
@@ -672,189 +634,4 @@ def _resolve_locked(
         audit(request, "assignment_done", actor, {"assignments": len(finishing)})
         return request
     _resolved(request, actor, at, result, to)
-    return request
-
-
-# --- the resident closes the loop: confirm, rate, reopen; and the auto-close ----------------
-
-
-def _rating(rating: object, comment: object) -> tuple[int, str]:
-    errors = Errors()
-    try:
-        value = int(str(rating))
-    except (TypeError, ValueError):
-        value = 0
-    if not 1 <= value <= 5:
-        errors.add("rating", f"{ENTITY}.rating.invalid", _("请给出 1–5 星的评价。"))
-    note = text(comment, "comment", _("评价"), 500, errors)
-    errors.raise_if_any()
-    return value, note
-
-
-def _closed(request: Request, at: datetime, reason: str) -> None:
-    request.closed_at = at
-    request.close_reason = reason
-    request.reopen_until = at + timedelta(days=request.reopen_days)
-
-
-def request_confirm(*, request_id: int, actor: Any, rating: object, comment: str = "") -> Request:
-    """The resident confirms the result and rates it: the request is closed."""
-    value, note = _rating(rating, comment)
-    with transaction.atomic(durable=True):
-        request = lock(request_id, actor)
-        _require(rules.is_own(actor, request))
-        if request.status == Status.CLOSED and request.rating is not None:
-            return request
-        if request.status == Status.CLOSED:  # auto-closed, not yet rated: rating it is enough
-            _rate(request, actor, value, note)
-            return request
-        to = target_or_conflict(request, Action.CONFIRM, _("确认办结"))
-        at = now()
-        _closed(request, at, CloseReason.CONFIRMED)
-        request.rating, request.rating_comment, request.rated_at = value, note, at
-        before = _move(
-            request,
-            to=to,
-            kind=EventKind.CONFIRMED,
-            actor=actor,
-            at=at,
-            note=note,
-            data={"rating": value},
-            fields=[
-                "closed_at",
-                "close_reason",
-                "reopen_until",
-                "rating",
-                "rating_comment",
-                "rated_at",
-            ],
-        )
-        audit(request, "confirmed", actor, {"status": [before, to], "rating": value})
-        tell(
-            request,
-            community_workers(request),
-            kind="confirmed",
-            title=_("诉求 %(n)s 已由居民确认办结（%(r)d 星）") % {"n": request.number, "r": value},
-            exclude=actor,
-        )
-    return request
-
-
-def _rate(request: Request, actor: Any, value: int, note: str) -> None:
-    at = now()
-    request.rating, request.rating_comment, request.rated_at = value, note, at
-    event(request, kind=EventKind.RATED, actor=actor, at=at, note=note, data={"rating": value})
-    request.save(update_fields=["rating", "rating_comment", "rated_at", "event_seq", "updated_at"])
-    audit(request, "rated", actor, {"rating": value})
-
-
-def request_rate(*, request_id: int, actor: Any, rating: object, comment: str = "") -> Request:
-    """Rate a closed request (e.g. one closed automatically). Once rated, the same rating
-    again is a no-op and a different one a conflict."""
-    value, note = _rating(rating, comment)
-    with transaction.atomic(durable=True):
-        request = lock(request_id, actor)
-        _require(rules.is_own(actor, request))
-        if request.status != Status.CLOSED:
-            raise invalid_transition(request, _("评价"))
-        if request.rating is not None:
-            if request.rating == value:
-                return request
-            raise Conflict(_("这条诉求已经评价过了。"), code="request.already_rated")
-        _rate(request, actor, value, note)
-    return request
-
-
-def request_close_auto(
-    *, request_id: int, at: datetime | None = None, nested: bool = False
-) -> Request:
-    """Close a resolved request nobody confirmed within its auto-close days (scheduled job;
-    no actor). Before that moment, or when already closed, nothing happens. `nested`: the
-    caller holds a transaction (the demo loader); this one is then a savepoint."""
-    with transaction.atomic(durable=not nested):
-        request = lock(request_id, None, system=True)
-        moment = at or now()
-        if request.status != Status.RESOLVED or (
-            request.auto_close_at is not None and request.auto_close_at > moment
-        ):
-            return request
-        to = target_or_conflict(request, Action.CLOSE_AUTO, _("自动办结"))
-        _closed(request, moment, CloseReason.AUTO)
-        before = _move(
-            request,
-            to=to,
-            kind=EventKind.CLOSED_AUTO,
-            actor=None,
-            at=moment,
-            fields=["closed_at", "close_reason", "reopen_until"],
-        )
-        audit(request, "closed_auto", None, {"status": [before, to]})
-        tell(
-            request,
-            resident_users(request),
-            kind="closed",
-            title=_("您的诉求 %(n)s 已自动办结") % {"n": request.number},
-        )
-    return request
-
-
-def request_reopen(*, request_id: int, actor: Any, reason: str = "") -> Request:
-    """The resident is not satisfied: back to the community's queue, with fresh deadlines.
-    Possible while resolved, and after closing within its reopen window."""
-    reason = str(reason or "")[:500]
-    with transaction.atomic(durable=True):
-        request = lock(request_id, actor)
-        _require(rules.is_own(actor, request))
-        if request.status == Status.ACCEPTED and request.reopen_count > 0:
-            return request
-        to = target_or_conflict(request, Action.REOPEN, _("重新办理"))
-        at = now()
-        if request.status == Status.CLOSED and (
-            request.reopen_until is None or at > request.reopen_until
-        ):
-            raise Conflict(
-                _("已超过可重新办理的期限，请提交新的诉求。"), code="request.reopen_window_passed"
-            )
-        request.resolve_due_at = at + timedelta(hours=request.resolve_hours)
-        request.reopen_count += 1
-        request.resolved_at = request.closed_at = request.auto_close_at = None
-        request.reopen_until = None
-        request.close_reason = ""
-        request.rating, request.rating_comment, request.rated_at = None, "", None
-        request.resolved_on_time = None
-        before = _move(
-            request,
-            to=to,
-            kind=EventKind.REOPENED,
-            actor=actor,
-            at=at,
-            note=reason,
-            fields=[
-                "resolve_due_at",
-                "reopen_count",
-                "resolved_at",
-                "closed_at",
-                "auto_close_at",
-                "reopen_until",
-                "close_reason",
-                "rating",
-                "rating_comment",
-                "rated_at",
-                "resolved_on_time",
-            ],
-        )
-        audit(request, "reopened", actor, {"status": [before, to], "reason": reason})
-        tell(
-            request,
-            level_officers(request, Level.COMMUNITY)
-            + (
-                level_officers(request, request.escalation_level)
-                if request.escalation_level > Level.COMMUNITY
-                else []
-            ),
-            kind="reopened",
-            title=_("居民对诉求 %(n)s 的办理结果不满意，已重新提交") % {"n": request.number},
-            body=reason,
-            exclude=actor,
-        )
     return request
