@@ -36,6 +36,18 @@ def count_requests(database_url: str) -> int:
     return int(row[0]) if row else 0
 
 
+def doubled_keys(database_url: str) -> int:
+    """Idempotency keys that made more than one request (must be 0)."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM requests_request WHERE idempotency_key <> ''"
+            " GROUP BY county_code, submitted_by_id, idempotency_key HAVING count(*) > 1) d"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=20)
@@ -68,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
                 connections=args.connections, threads=args.threads,
             )  # fmt: skip
             after = count_requests(database_url)
+            doubled = doubled_keys(database_url)
             problems = harness.server_log_problems(log_path)
         raw = load.pop("raw_output")
         p95 = json.loads(
@@ -81,7 +94,12 @@ def main(argv: list[str] | None = None) -> int:
             created_201=created,
             replayed_200=replayed,
             rows_created=after - before,
-            consistent=(after - before) == created,
+            doubled_keys=doubled,
+            # wrk stops with up to one request per connection in flight: the server finishes
+            # those (a real client would retry them with their key and get 200), so the rows may
+            # exceed the 201s by at most the number of connections, never fall short.
+            in_flight_at_stop=(after - before) - created,
+            consistent=doubled == 0 and 0 <= (after - before) - created <= args.connections,
             server_log_problems=problems,
         )
     with harness.scratch_database(f"{name}_pgbench") as _url:
@@ -103,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"201 created          {created}   rows created {after - before}   "
+        f"(in flight at stop: {(after - before) - created}; doubled keys: {doubled})   "
         f"{'consistent' if results['consistent'] else 'MISMATCH'}"
     )
     print(f"200 replays          {replayed}")
