@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,7 +21,15 @@ from wushe.core.paging import CappedLimitOffsetPagination
 from wushe.regions import codes
 
 from . import rules, selectors, services
-from .models import Level, Request
+from .models import (
+    Assignment,
+    FollowUp,
+    Level,
+    Request,
+    RequestEvent,
+    RequestPhoto,
+    Supervision,
+)
 
 router = Router(tags=["requests"], auth=API_AUTH)
 
@@ -335,7 +343,29 @@ def submit(request: HttpRequest, payload: RequestIn) -> Status[dict[str, Any]]:
         resident_id=payload.resident_id,
         idempotency_key=key,
     )
-    return Status(201 if created else 200, _detail(request, obj.pk))
+    if not created:
+        return Status(200, _detail(request, obj.pk))
+    return Status(201, detail(request, _fresh(obj)))
+
+
+def _fresh(obj: Request) -> Request:
+    """A request just created by the caller, loaded for its detail in two queries: it has
+    one event and, as yet, no handlers, photos, supervision or follow-up (a lean answer for
+    the submission hot path)."""
+    fresh = (
+        Request.objects.select_related("region", "category", "resident", "merged_into")
+        .prefetch_related(Prefetch("events", queryset=RequestEvent.objects.order_by("at", "seq")))
+        .get(county_code=obj.county_code, pk=obj.pk)
+    )
+    cache = fresh._prefetched_objects_cache  # type: ignore[attr-defined]
+    for name, model in (
+        ("assignments", Assignment),
+        ("photos", RequestPhoto),
+        ("supervisions", Supervision),
+        ("follow_ups", FollowUp),
+    ):
+        cache[name] = model.objects.none()
+    return fresh
 
 
 class RequestQuery(Schema):

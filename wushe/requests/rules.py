@@ -242,7 +242,8 @@ def available_actions(user: Any, request: Any, *, now: Any = None) -> list[str]:
             actions.append("escalate")
         if status in {Status.RESOLVED, Status.CLOSED}:
             actions.append("follow-up")
-    mine = my_assignment_statuses(user, request)
+    # Assignments exist only once dispatched (or after a reopen, back in "accepted").
+    mine = my_assignment_statuses(user, request) if status in CLAIMABLE_STATUSES else []
     if any(s == AssignmentStatus.ASSIGNED for s in mine) and status in TRANSITIONS[Action.START]:
         actions.append("start")
     if (
@@ -263,7 +264,7 @@ def available_actions(user: Any, request: Any, *, now: Any = None) -> list[str]:
                 actions.append("rate")
     if status in OPEN_STATUSES and may_supervise(user, request):
         actions.append("supervise")
-    if not mine and status in TRANSITIONS[Action.CLAIM] and may_claim(user, request):
+    if not mine and status in CLAIMABLE_STATUSES and may_claim(user, request):
         actions.append("claim")
     return actions
 

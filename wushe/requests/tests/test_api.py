@@ -328,3 +328,18 @@ def test_auditor_reads_but_cannot_write(world):
     assert client.get(f"/api/v1/requests/{request.pk}").json()["actions"] == []
     assert post(client, f"/api/v1/requests/{request.pk}/accept").status_code == 403
     assert post(client, "/api/v1/requests", BODY).status_code == 422
+
+
+def test_submission_stays_lean(world, django_assert_max_num_queries):
+    """The hot path of the benchmark: token, grants, category, the resident and their tags,
+    the policy, the key lookup, the inserts (request, event, audit, notification), the
+    answer. No query per row of anything."""
+    client = bearer_client(world.users["resident"])
+    post(client, "/api/v1/requests", BODY)  # warm the per-process memo of communities
+    with django_assert_max_num_queries(20):
+        response = client.post(
+            "/api/v1/requests", BODY, content_type="application/json", HTTP_IDEMPOTENCY_KEY="lean"
+        )
+    assert response.status_code == 201
+    assert response.json()["events"][0]["kind"] == "submitted"
+    assert response.json()["photos"] == [] and response.json()["actions"] == ["cancel"]

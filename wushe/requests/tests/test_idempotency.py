@@ -124,3 +124,31 @@ def test_concurrent_posts_with_one_key_make_one_request():
     assert sorted(status for status, _ in results).count(201) == 1
     assert {status for status, _ in results} <= {200, 201}
     assert RequestEvent.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_timeline_is_append_only_in_the_orm(world):
+    from wushe.audit.models import AppendOnlyError
+
+    request = world.submit()
+    event = RequestEvent.objects.get(request=request)
+    with pytest.raises(AppendOnlyError):
+        RequestEvent.objects.filter(pk=event.pk).update(note="changed")
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_timeline_trigger_refuses_update_and_delete(world):
+    from django.db import DatabaseError, transaction
+
+    request = world.submit()
+    for sql in (
+        "UPDATE requests_requestevent SET note = 'x' WHERE request_id = %s",
+        "DELETE FROM requests_requestevent WHERE request_id = %s",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [request.pk])
