@@ -30,6 +30,7 @@ from .models import (
     RequestPhoto,
     Supervision,
 )
+from .services.photos import MAX_PHOTOS_PER_STAGE
 
 router = Router(tags=["requests"], auth=API_AUTH)
 
@@ -675,6 +676,12 @@ def upload_photos(
     stage: Form[str],
     photos: File[list[UploadedFile]],
 ) -> Status[list[dict[str, Any]]]:
+    if len(photos) > MAX_PHOTOS_PER_STAGE:
+        raise DomainError(
+            _("最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS_PER_STAGE},
+            code="request.photos.too_many",
+            status=422,
+        )
     accepted = [image_accept(read_upload(f), file_name=f.name or "") for f in photos]
     services.request_photo_add(
         request_id=request_id, actor=request.user, photos=accepted, stage=stage

@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from wushe.core.errors import DomainError, NotFound
+from wushe.core.errors import DomainError, NotFound, ValidationFailed
 from wushe.core.images import image_accept, image_response, read_upload
 from wushe.core.paging import render_list
 
@@ -42,6 +42,7 @@ from .forms import (
 )
 from .models import Channel, EventKind, Level, PhotoStage, Request, Status
 from .rules import INTAKE_ROLES
+from .services.photos import MAX_PHOTOS_PER_STAGE
 
 
 def _get(request: HttpRequest, request_id: int) -> Request:
@@ -52,6 +53,12 @@ def _get(request: HttpRequest, request_id: int) -> Request:
 
 
 def _photos(files: list[Any]) -> list[Any]:
+    if len(files) > MAX_PHOTOS_PER_STAGE:
+        raise ValidationFailed(
+            _("最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS_PER_STAGE},
+            code="request.photos.too_many",
+            fields={"photos": [_("照片过多。")]},
+        )
     return [image_accept(read_upload(f), file_name=f.name or "") for f in files]
 
 
@@ -91,7 +98,12 @@ def request_submit(request: HttpRequest) -> HttpResponse:
                 photos=photos,
             )
         except DomainError as exc:
-            show_errors(form, exc)
+            if exc.code == "idempotency.key_reused":
+                form.add_error(
+                    None, _("这份表单已经提交过。如需再提交一条诉求，请重新打开“我要求助”。")
+                )
+            else:
+                show_errors(form, exc)
         else:
             if created:
                 messages.success(

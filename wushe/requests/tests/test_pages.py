@@ -255,3 +255,32 @@ def test_menu_entries_per_role(world, role, expected):
         item.key for item in nav.items_for(world.users[role]) if item.key.startswith("requests")
     }
     assert keys == expected
+
+
+def test_a_form_sent_again_with_other_words_is_explained(world):
+    client = signed_in(world.users["resident"])
+    data = {
+        "category": "daily_care",
+        "description": "灯坏了",
+        "urgency": "normal",
+        "region": NANGUANXIANG,
+        "idempotency_key": "form-1",
+    }
+    assert client.post("/requests/new/", data).status_code == 302
+    again = client.post("/requests/new/", {**data, "description": "水管也漏了"})
+    assert again.status_code == 422 and "这份表单已经提交过" in again.content.decode()
+    assert Request.objects.count() == 1
+
+
+def test_too_many_photos_at_once_are_refused(world):
+    request = world.submit()
+    files = [
+        SimpleUploadedFile(f"{i}.png", png_bytes((i, i, i)), content_type="image/png")
+        for i in range(10)
+    ]
+    from wushe.testing import bearer_client
+
+    response = bearer_client(world.users["resident"]).post(
+        f"/api/v1/requests/{request.pk}/photos", {"stage": "submitted", "photos": files}
+    )
+    assert response.status_code == 422 and response.json()["code"] == "request.photos.too_many"
