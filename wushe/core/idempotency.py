@@ -102,13 +102,12 @@ def fingerprint(body: Mapping[str, Any]) -> str:
 def _existing(
     model: type[M], *, county_code: str, actor_field: str, actor: Any, key: str, print_: str
 ) -> M | None:
-    row = (
+    rows = list(
         model._default_manager.filter(
             county_code=county_code, **{actor_field: actor}, idempotency_key=key
-        )
-        .order_by()
-        .first()
+        ).order_by()[:1]
     )
+    row = rows[0] if rows else None
     if row is not None and getattr(row, "idempotency_fingerprint", "") != print_:
         raise Conflict(_("该幂等键已用于另一项不同内容的提交。"), code="idempotency.key_reused")
     return row

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,13 +22,8 @@ from wushe.regions import codes
 
 from . import rules, selectors, services
 from .models import (
-    Assignment,
-    FollowUp,
     Level,
     Request,
-    RequestEvent,
-    RequestPhoto,
-    Supervision,
 )
 from .services.photos import MAX_PHOTOS_PER_STAGE
 
@@ -304,6 +299,27 @@ def _detail(request: HttpRequest, request_id: int) -> dict[str, Any]:
 # --- submission and lists -------------------------------------------------------------------
 
 
+class RequestSubmitted(RequestBase):
+    external_id: str
+    resident_id: int | None
+    priority_reason: list[str]
+    actions: list[str]
+
+
+def submitted(request: HttpRequest, obj: Request) -> dict[str, Any]:
+    """The answer to a submission, from the row in memory: the summary plus what the caller
+    may do next. The timeline and the rest are on GET /requests/{id}. (A new request has
+    one event and nothing else; the submission hot path reads nothing back.)"""
+    data = summary(obj)
+    data.update(
+        external_id=obj.external_id,
+        resident_id=obj.resident_id,
+        priority_reason=rules.priority_reason_labels(request.user, obj),
+        actions=rules.available_actions(request.user, obj),
+    )
+    return data
+
+
 class RequestIn(Schema):
     region: str = Field(..., description="社区（村）的 12 位区划代码")
     category: str = Field(..., description="诉求类别代码（request_category）")
@@ -321,11 +337,12 @@ class RequestIn(Schema):
 
 @router.post(
     "/requests",
-    response={200: RequestDetail, 201: RequestDetail},
+    response={200: RequestSubmitted, 201: RequestSubmitted},
     summary="提交诉求",
     description=(
         f"带 `{HEADER}` 请求头（1–64 个可见 ASCII 字符）重试时返回同一条诉求（200），"
         "不会重复创建；同一个键用于不同内容时返回 409 `idempotency.key_reused`。"
+        "返回诉求概要；办理记录等详情见 GET /requests/{id}。"
     ),
 )
 def submit(request: HttpRequest, payload: RequestIn) -> Status[dict[str, Any]]:
@@ -344,29 +361,7 @@ def submit(request: HttpRequest, payload: RequestIn) -> Status[dict[str, Any]]:
         resident_id=payload.resident_id,
         idempotency_key=key,
     )
-    if not created:
-        return Status(200, _detail(request, obj.pk))
-    return Status(201, detail(request, _fresh(obj)))
-
-
-def _fresh(obj: Request) -> Request:
-    """A request just created by the caller, loaded for its detail in two queries: it has
-    one event and, as yet, no handlers, photos, supervision or follow-up (a lean answer for
-    the submission hot path)."""
-    fresh = (
-        Request.objects.select_related("region", "category", "resident", "merged_into")
-        .prefetch_related(Prefetch("events", queryset=RequestEvent.objects.order_by("at", "seq")))
-        .get(county_code=obj.county_code, pk=obj.pk)
-    )
-    cache = fresh._prefetched_objects_cache  # type: ignore[attr-defined]
-    for name, model in (
-        ("assignments", Assignment),
-        ("photos", RequestPhoto),
-        ("supervisions", Supervision),
-        ("follow_ups", FollowUp),
-    ):
-        cache[name] = model.objects.none()
-    return fresh
+    return Status(201 if created else 200, submitted(request, obj))
 
 
 class RequestQuery(Schema):

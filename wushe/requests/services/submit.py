@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,7 +46,10 @@ URGENCY_PRIORITY: dict[str, int] = {Urgency.NORMAL: 10, Urgency.URGENT: 20, Urge
 TAG_PRIORITY = 5  # per current vulnerable-group tag of the resident concerned …
 TAG_PRIORITY_MAX = 3  # … counting at most this many
 _NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
-_known_communities: set[str] = set()  # regions are never deleted (PROTECT): a safe memo
+# Communities seen by this process: regions are reference data that is never deleted
+# (PROTECT), so a memo saves a query per submission. A renamed region shows its old name in
+# submission answers until the process restarts (pages and the detail read it fresh).
+_known_communities: dict[str, Region] = {}
 
 
 @dataclass(frozen=True)
@@ -97,12 +100,13 @@ def _region(raw: object, actor: Any, channel: str, errors: Errors) -> str:
         errors.add("region", f"{ENTITY}.region.level", _("诉求应提交到具体的社区（村）。"))
         return ""
     if region not in _known_communities:
-        if not Region.objects.filter(code=region).exists():
+        found = Region.objects.filter(code=region).only("code", "name", "short_name").first()
+        if found is None:
             errors.add(
                 "region", f"{ENTITY}.region.not_found", _("区划不存在：%(c)s") % {"c": region}
             )
             return ""
-        _known_communities.add(region)
+        _known_communities[region] = found
     if not rules.may_submit_in(actor, region, self_service=channel == Channel.SELF_SERVICE):
         if channel != Channel.SELF_SERVICE and in_scope(actor, region, {Role.RESIDENT}):
             errors.add(
@@ -163,26 +167,23 @@ def _resident(
         except ValueError:
             errors.add("resident", f"{ENTITY}.resident.not_found", _("居民档案不存在。"))
             return None, []
-    found = qs.values_list("pk", "region_id", "user_id").first()
-    if found is None:
+    # One query: the record and its current tags (a filtered LEFT JOIN, so a resident
+    # without a current tag still comes back, with a NULL tag).
+    rows = list(
+        qs.annotate(current=FilteredRelation("tags", condition=Q(tags__end_date__isnull=True)))
+        .values_list("pk", "region_id", "user_id", "current__tag")
+        .order_by("pk")[:20]
+    )
+    if not rows:
         if resident_id not in (None, ""):
             errors.add("resident", f"{ENTITY}.resident.not_found", _("居民档案不存在。"))
         return None, []
-    pk, region_id, user_id = found
+    pk, region_id, user_id, _tag = rows[0]
     own = user_id is not None and user_id == getattr(actor, "pk", None)
     if not own and not in_scope(actor, region_id, WORKER_ROLES):
         errors.add("resident", f"{ENTITY}.resident.not_found", _("居民档案不存在。"))
         return None, []
-    from wushe.residents.models import ResidentTag
-
-    tags = sorted(
-        set(
-            ResidentTag.objects.filter(
-                county_code=county_code, resident_id=pk, end_date__isnull=True
-            ).values_list("tag", flat=True)
-        )
-    )
-    return pk, tags
+    return pk, sorted({tag for row_pk, _r, _u, tag in rows if row_pk == pk and tag})
 
 
 def priority_of(urgency: str, tags: Sequence[str]) -> tuple[int, list[str]]:
@@ -282,6 +283,7 @@ def request_submit(
             event_seq=1,
         )
         request.place(region)
+        request.region = _known_communities[region]
         schedule(request)
         # Inserted with event_seq 1 (the "submitted" event below), saving an UPDATE:
         request.save(force_insert=True)

@@ -37,12 +37,17 @@ def test_resident_submits_and_sees_the_shape(world):
     assert data["category"] == {"code": "daily_care", "name": "生活照料"}
     assert data["region"]["code"] == NANGUANXIANG and "南关厢" in data["region"]["name"]
     assert data["channel"] == "self_service" and data["escalation_level"] == "community"
-    assert data["resident"] == {"id": world.resident.pk, "name": "张阿姨"}
+    assert data["resident_id"] == world.resident.pk
     assert data["priority"] == 25 and data["priority_reason"] == ["紧急", "独居老人"]
     assert data["actions"] == ["cancel"]
-    assert [e["kind"] for e in data["events"]] == ["submitted"]
-    assert data["events"][0]["seq"] == 1 and data["events"][0]["to_status"] == "submitted"
     assert data["accept_due_at"] and data["resolve_due_at"] and not data["overdue"]
+    detail = client.get(f"/api/v1/requests/{data['id']}").json()
+    assert detail["resident"] == {"id": world.resident.pk, "name": "张阿姨"}
+    assert [e["kind"] for e in detail["events"]] == ["submitted"]
+    assert detail["events"][0]["seq"] == 1 and detail["events"][0]["to_status"] == "submitted"
+    assert {k: v for k, v in detail.items() if k in data} == {
+        k: v for k, v in data.items() if k != "resident_id"
+    }
     event = AuditEvent.objects.get(action="requests.request.submitted")
     assert event.region_code == NANGUANXIANG and event.changes["number"] == data["number"]
     # The community's workers hear about it.
@@ -99,7 +104,11 @@ def test_worker_files_a_hotline_request_for_a_resident(world):
         },
     )
     assert response.status_code == 201, response.content
-    data = response.json()
+    data = (
+        bearer_client(world.users["community_a"])
+        .get(f"/api/v1/requests/{response.json()['id']}")
+        .json()
+    )
     assert data["channel"] == "hotline" and data["external_id"] == "12345-2025-000123"
     assert data["latitude"] == "30.520000"
     # The resident concerned sees it as their own, though a worker filed it.
@@ -331,15 +340,14 @@ def test_auditor_reads_but_cannot_write(world):
 
 
 def test_submission_stays_lean(world, django_assert_max_num_queries):
-    """The hot path of the benchmark: token, grants, category, the resident and their tags,
-    the policy, the key lookup, the inserts (request, event, audit, notification), the
-    answer. No query per row of anything."""
+    """The hot path of the benchmark: token, grants, category, the resident with their tags,
+    the policy, the key lookup, the inserts (request, event, audit; the community workers and
+    their notification) and six savepoint statements; the answer reads nothing back."""
     client = bearer_client(world.users["resident"])
     post(client, "/api/v1/requests", BODY)  # warm the per-process memo of communities
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(17):
         response = client.post(
             "/api/v1/requests", BODY, content_type="application/json", HTTP_IDEMPOTENCY_KEY="lean"
         )
     assert response.status_code == 201
-    assert response.json()["events"][0]["kind"] == "submitted"
-    assert response.json()["photos"] == [] and response.json()["actions"] == ["cancel"]
+    assert response.json()["actions"] == ["cancel"]
