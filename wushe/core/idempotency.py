@@ -122,34 +122,25 @@ def idempotent_create(
     fingerprint: str,
     create: Callable[[], M],
     actor_field: str = "created_by",
+    nested: bool = False,
 ) -> tuple[M, bool]:
     """Run `create` once per (county, actor, key): returns (row, created).
 
-    Call it inside the service's transaction. Without a key, `create` simply runs. With one:
-    a row already stored under the key is returned as it is (`created` False); otherwise
-    `create` runs in a savepoint, and when a concurrent twin committed the same key first
-    (IntegrityError on the unique constraint) the savepoint is rolled back and the twin's row
-    is read and returned. `create` must set `idempotency_key`/`idempotency_fingerprint` on the
-    row it inserts (and do every other write of the submission, so that a lost race undoes
-    them all). A different body under a known key raises Conflict `idempotency.key_reused`."""
-    if not key:
-        return create(), True
-    found = _existing(
-        model,
-        county_code=county_code,
-        actor_field=actor_field,
-        actor=actor,
-        key=key,
-        print_=fingerprint,
-    )
-    if found is not None:
-        return found, False
-    try:
-        with transaction.atomic():
-            return create(), True
-    except IntegrityError:
-        # Under READ COMMITTED the next statement sees the twin that won the race.
-        found = _existing(
+    This is the service's one transaction (`atomic(durable=True)`): the key is looked up in
+    it; a row already stored under the key is returned as it is (`created` False); otherwise
+    `create` runs. When a concurrent twin committed the same key first, the insert fails on the
+    unique constraint (IntegrityError), the transaction rolls back, and the twin's row is read
+    (a new statement under READ COMMITTED sees it) and returned. `create` must set
+    `idempotency_key`/`idempotency_fingerprint` on the row it inserts, insert that row first,
+    and do every other write of the submission, so that a lost race undoes them all. A
+    different body under a known key raises Conflict `idempotency.key_reused`. Without a key,
+    `create` simply runs in the transaction.
+
+    `nested=True` for a caller that already holds a transaction: the block is then a
+    savepoint (two more round trips), rolled back alone when the race is lost."""
+
+    def lookup() -> M | None:
+        return _existing(
             model,
             county_code=county_code,
             actor_field=actor_field,
@@ -157,6 +148,16 @@ def idempotent_create(
             key=key,
             print_=fingerprint,
         )
+
+    try:
+        with transaction.atomic(durable=not nested):
+            if key:
+                found = lookup()
+                if found is not None:
+                    return found, False
+            return create(), True
+    except IntegrityError:
+        found = lookup() if key else None
         if found is None:
             raise
         return found, False

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
 from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -324,16 +323,16 @@ def request_submit(
 
     stored = store_files(photos)
     try:
-        with transaction.atomic(durable=True):
-            request, created = idempotent_create(
-                model=Request,
-                county_code=county,
-                actor=actor if getattr(actor, "is_authenticated", False) else None,
-                key=idempotency_key,
-                fingerprint=print_,
-                create=create,
-                actor_field="submitted_by",
-            )
+        # idempotent_create is this service's one transaction (durable).
+        request, created = idempotent_create(
+            model=Request,
+            county_code=county,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            key=idempotency_key,
+            fingerprint=print_,
+            create=create,
+            actor_field="submitted_by",
+        )
     except BaseException:
         delete_files(stored)
         raise

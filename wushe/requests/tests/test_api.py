@@ -342,10 +342,10 @@ def test_auditor_reads_but_cannot_write(world):
 def test_submission_stays_lean(world, django_assert_max_num_queries):
     """The hot path of the benchmark: token, grants, category, the resident with their tags,
     the policy, the key lookup, the inserts (request, event, audit; the community workers and
-    their notification) and six savepoint statements; the answer reads nothing back."""
+    their notification) and four savepoint statements; the answer reads nothing back."""
     client = bearer_client(world.users["resident"])
     post(client, "/api/v1/requests", BODY)  # warm the per-process memo of communities
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(15):
         response = client.post(
             "/api/v1/requests", BODY, content_type="application/json", HTTP_IDEMPOTENCY_KEY="lean"
         )
