@@ -208,6 +208,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Outbox rows whose delivery task was lost (Redis down, worker crashed) are swept up.
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
+    # Overdue requests climb one level (community → township → county); resolved ones close
+    # after their auto-close days. Idempotent: a double run changes nothing.
+    "requests-sweep": {"task": "requests.sweep", "schedule": 300.0},
 }
 
 # Platform settings.
