@@ -42,6 +42,21 @@ def ensure_haining_regions() -> None:
     Region.objects.bulk_create([Region(**row) for row in _region_rows])
 
 
+def ensure_default_terms() -> None:
+    """Make sure the default taxonomy terms (seeded by a migration) exist: transactional tests
+    (browser tests) flush the database, migration data included."""
+    from wushe.taxonomy.models import Term
+    from wushe.taxonomy.seeds import DEFAULT_TERMS
+
+    if Term.objects.exists():
+        return
+    Term.objects.bulk_create(
+        Term(vocabulary=vocabulary, code=code, name=name, name_en=name_en, order=order * 10)
+        for vocabulary, rows in DEFAULT_TERMS.items()
+        for order, (code, name, name_en) in enumerate(rows, start=1)
+    )
+
+
 def make_user(
     username: str,
     role: str | None = None,

@@ -16,14 +16,21 @@ from django.utils import timezone
 from wushe.browser import browser_page, screenshot
 from wushe.requests import services
 from wushe.requests.models import Request, Status
-from wushe.testing import NANGUANXIANG, PASSWORD, XIASHI, ensure_haining_regions, make_user
+from wushe.testing import (
+    NANGUANXIANG,
+    PASSWORD,
+    XIASHI,
+    ensure_default_terms,
+    ensure_haining_regions,
+    make_user,
+)
 from wushe.volunteers.models import Volunteer
 
 from .conftest import png_bytes
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 PHONE = {"viewport": {"width": 375, "height": 740}, "is_mobile": True}
@@ -40,6 +47,7 @@ def sign_in(page, base, username):
 
 def test_the_whole_loop(live_server):
     ensure_haining_regions()
+    ensure_default_terms()
     resident = make_user("zhang", "resident", NANGUANXIANG)
     make_user("zhou", "community_worker", NANGUANXIANG)
     make_user("zheng", "township_officer", XIASHI)
