@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from wushe.testing import ROLE_USERS, ensure_haining_regions, make_user
+from wushe.testing import ROLE_USERS, ensure_default_terms, ensure_haining_regions, make_user
 
 REQUIRE_PG = os.environ.get("WUSHE_REQUIRE_PG") == "1"
 REQUIRE_BROWSER = os.environ.get("WUSHE_REQUIRE_BROWSER") == "1"
@@ -47,6 +47,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         ensure_haining_regions()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """Transactional tests (browser, concurrency) flush the database afterwards, migration data
+    included; put the reference data back before each of them, whatever ran before."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        ensure_haining_regions()
+        ensure_default_terms()
 
 
 @pytest.fixture

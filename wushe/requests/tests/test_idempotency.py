@@ -11,7 +11,13 @@ from django.db import connection
 
 from wushe.audit.models import AuditEvent
 from wushe.requests.models import Request, RequestEvent
-from wushe.testing import NANGUANXIANG, bearer_client, ensure_haining_regions, make_user
+from wushe.testing import (
+    NANGUANXIANG,
+    bearer_client,
+    ensure_default_terms,
+    ensure_haining_regions,
+    make_user,
+)
 
 BODY = {
     "region": NANGUANXIANG,
@@ -89,9 +95,10 @@ def test_malformed_key_is_422(world, key):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_posts_with_one_key_make_one_request():
     ensure_haining_regions()
+    ensure_default_terms()
     user = make_user("racer", "resident", NANGUANXIANG)
     clients = [bearer_client(user) for _ in range(8)]
     barrier = threading.Barrier(len(clients))
