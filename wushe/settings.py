@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "wushe.imports",
     "wushe.notifications",
     "wushe.requests",
+    "wushe.activities",
+    "wushe.timebank",
     "wushe.demo",
 ]
 
