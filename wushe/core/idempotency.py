@@ -123,6 +123,7 @@ def idempotent_create(
     create: Callable[[], M],
     actor_field: str = "created_by",
     nested: bool = False,
+    lookup_first: bool = True,
 ) -> tuple[M, bool]:
     """Run `create` once per (county, actor, key): returns (row, created).
 
@@ -137,7 +138,12 @@ def idempotent_create(
     `create` simply runs in the transaction.
 
     `nested=True` for a caller that already holds a transaction: the block is then a
-    savepoint (two more round trips), rolled back alone when the race is lost."""
+    savepoint (two more round trips), rolled back alone when the race is lost.
+
+    `lookup_first=False` skips the look-up before `create` (one statement less for a new
+    key, the common case on a hot path): a retry then fails on the unique constraint at
+    `create`'s first INSERT and takes the IntegrityError path above, with the same result.
+    Only for a `create` whose first write is that insert."""
 
     def lookup() -> M | None:
         return _existing(
@@ -151,7 +157,7 @@ def idempotent_create(
 
     try:
         with transaction.atomic(durable=not nested):
-            if key:
+            if key and lookup_first:
                 found = lookup()
                 if found is not None:
                     return found, False

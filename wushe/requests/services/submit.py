@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db import connection
 from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -76,8 +77,7 @@ def policy_for(region_code: str, category_id: int | None, urgency: str) -> Polic
         )
     )
     if not rows:
-        accept, resolve = DEFAULT_HOURS[urgency]
-        return Policy(accept, resolve, DEFAULT_AUTO_CLOSE_DAYS, DEFAULT_REOPEN_DAYS)
+        return _default_policy(urgency)
     best = max(rows, key=lambda r: (codes.level_of(r[0]), r[1] is not None))
     return Policy(best[2], best[3], best[4], best[5])
 
@@ -119,18 +119,66 @@ def _region(raw: object, actor: Any, channel: str, errors: Errors) -> str:
     return region
 
 
-def _category(raw: object, errors: Errors) -> Term | None:
+_TERM_FIELDS = ("id", "vocabulary", "code", "name", "name_en", "order", "active")
+_POLICY_FIELDS = ("accept_hours", "resolve_hours", "auto_close_days", "reopen_days")
+_BIGINT_MAX = 2**63 - 1
+
+
+def _category_and_policy(
+    raw: object, region_code: str, urgency: str, errors: Errors
+) -> tuple[Term | None, Policy]:
+    """The active request-category term named by code (or id) and the DeadlinePolicy that
+    applies to it in `region_code` (same choice as `policy_for`), in ONE statement: the
+    submission hot path (≥ 500/s) saves a round trip and an ORM compilation. Raw SQL because
+    the ORM cannot pick "the best policy row" in a join; tested against `policy_for`."""
     value = str(getattr(raw, "pk", raw) or "").strip()
     if not value:
         errors.add("category", f"{ENTITY}.category.required", _("请选择诉求类别。"))
-        return None
-    lookup = Q(code=value) | Q(pk=int(value)) if value.isdigit() else Q(code=value)
-    term = Term.objects.filter(lookup, vocabulary=Vocabulary.REQUEST_CATEGORY, active=True).first()
-    if term is None:
+        return None, _default_policy(urgency)
+    chain = [*codes.ancestor_codes(region_code), region_code] if region_code else ["-"]
+    term_table = connection.ops.quote_name(Term._meta.db_table)
+    policy_table = connection.ops.quote_name(DeadlinePolicy._meta.db_table)
+    q = connection.ops.quote_name
+    columns = ", ".join(f"t.{q(f)}" for f in _TERM_FIELDS)
+    policy_columns = ", ".join(f"p.{q(f)}" for f in _POLICY_FIELDS)
+    by_code_or_id = f"t.{q('code')} = %s"
+    params: list[str | int | bool] = [*chain, urgency, Vocabulary.REQUEST_CATEGORY, True, value]
+    if value.isdigit() and int(value) <= _BIGINT_MAX:
+        by_code_or_id = f"({by_code_or_id} OR t.{q('id')} = %s)"
+        params.append(int(value))
+    # Among the policies of the urgency in the region's chain: the most specific region (all
+    # codes are 12 digits and ancestors are zero-padded prefixes, so a descendant sorts
+    # after its ancestors), then one naming the category over one that does not.
+    # Identifiers come from the models' meta; every value is a bound parameter.
+    sql = (
+        f"SELECT {columns}, {policy_columns} FROM {term_table} t "  # noqa: S608
+        f"LEFT JOIN {policy_table} p ON p.{q('id')} = ("
+        f"SELECT p2.{q('id')} FROM {policy_table} p2 "
+        f"WHERE p2.{q('region_id')} IN ({', '.join(['%s'] * len(chain))}) "
+        f"AND p2.{q('urgency')} = %s "
+        f"AND (p2.{q('category_id')} = t.{q('id')} OR p2.{q('category_id')} IS NULL) "
+        f"ORDER BY p2.{q('region_id')} DESC, p2.{q('category_id')} IS NULL LIMIT 1) "
+        f"WHERE t.{q('vocabulary')} = %s AND t.{q('active')} = %s AND {by_code_or_id} "
+        f"ORDER BY t.{q('vocabulary')}, t.{q('order')}, t.{q('code')} LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
         errors.add(
             "category", f"{ENTITY}.category.unknown", _("不认识的诉求类别：%(v)s") % {"v": value}
         )
-    return term
+        return None, _default_policy(urgency)
+    n = len(_TERM_FIELDS)
+    term = Term.from_db(connection.alias, list(_TERM_FIELDS), row[:n])
+    if row[n] is None:
+        return term, _default_policy(urgency)
+    return term, Policy(*(int(v) for v in row[n:]))
+
+
+def _default_policy(urgency: str) -> Policy:
+    accept, resolve = DEFAULT_HOURS[urgency]
+    return Policy(accept, resolve, DEFAULT_AUTO_CLOSE_DAYS, DEFAULT_REOPEN_DAYS)
 
 
 def _coordinate(raw: object, field: str, limit: int, errors: Errors) -> Decimal | None:
@@ -229,7 +277,7 @@ def request_submit(
             "photos", f"{ENTITY}.photos.too_many", _("最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS}
         )
     region = _region(region_code, actor, channel, errors)
-    term = _category(category, errors)
+    term, policy = _category_and_policy(category, region, urgency, errors)
     errors.raise_if_any()
     assert term is not None
     county = region[:6]
@@ -250,7 +298,6 @@ def request_submit(
             "resident": resident_pk,
         }
     )
-    policy = policy_for(region, term.pk, urgency)
     priority, reason = priority_of(urgency, tags)
 
     def create() -> Request:
@@ -332,10 +379,19 @@ def request_submit(
             fingerprint=print_,
             create=create,
             actor_field="submitted_by",
+            # No pre-SELECT of the key: the unique constraint referees (a retry's INSERT fails
+            # first thing and the stored row is read then) — one statement less per new one.
+            lookup_first=False,
         )
     except BaseException:
         delete_files(stored)
         raise
     if not created:
         delete_files(stored)  # a retry: the first submission's photos stand
+        # The answer shows the category and community: reuse what this call already read
+        # rather than two lazy queries.
+        if request.category_id == term.pk:
+            request.category = term
+        if request.region_id in _known_communities:
+            request.region = _known_communities[request.region_id]
     return request, created

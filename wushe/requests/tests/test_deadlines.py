@@ -236,6 +236,59 @@ def test_policy_most_specific_region_then_category_wins(world):
     assert request.accept_due_at == T0 + timedelta(hours=3)
 
 
+def test_submission_lookup_picks_the_same_policy_as_policy_for(world):
+    """The submission reads the category and its policy in one statement
+    (`_category_and_policy`); it must choose what `policy_for` chooses, case by case."""
+    from wushe.requests.services.submit import Errors, _category_and_policy
+    from wushe.taxonomy.models import Term, Vocabulary
+
+    daily = world.category
+    other = (
+        Term.objects.filter(vocabulary=Vocabulary.REQUEST_CATEGORY, active=True)
+        .exclude(pk=daily.pk)
+        .first()
+    )
+    assert other is not None
+    rows = [
+        (HAINING, None, "normal", 12, 48),
+        (XIASHI, None, "normal", 6, 36),
+        (HAINING, daily, "normal", 2, 10),
+        (XIASHI, daily, "urgent", 3, 30),
+        (NANGUANXIANG, other, "normal", 1, 5),
+    ]
+    places = [NANGUANXIANG, "330481101001", "330481001001"]
+    for count in range(len(rows) + 1):
+        if count:
+            region, category, urgency, accept, resolve = rows[count - 1]
+            DeadlinePolicy.objects.create(
+                region_id=region,
+                category=category,
+                urgency=urgency,
+                accept_hours=accept,
+                resolve_hours=resolve,
+            )
+        for place in places:
+            for term in (daily, other):
+                for urgency in ("normal", "urgent", "critical"):
+                    for raw in (term.code, str(term.pk)):
+                        errors = Errors()
+                        found, policy = _category_and_policy(raw, place, urgency, errors)
+                        assert not errors.items and found is not None and found.pk == term.pk
+                        assert found.code == term.code and found.name == term.name
+                        assert policy == services.policy_for(place, term.pk, urgency), (
+                            count,
+                            place,
+                            term.code,
+                            urgency,
+                        )
+    errors = Errors()
+    assert _category_and_policy("no_such_code", NANGUANXIANG, "normal", errors)[0] is None
+    assert errors.items[0][1] == "request.category.unknown"
+    errors = Errors()
+    assert _category_and_policy("9" * 30, NANGUANXIANG, "normal", errors)[0] is None
+    assert errors.items[0][1] == "request.category.unknown"
+
+
 def test_priority_from_urgency_and_current_tags(world):
     own = world.submit(urgency="urgent")  # the resident's own record is linked: 独居老人
     assert own.resident_id == world.resident.pk
