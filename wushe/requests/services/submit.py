@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection
-from django.db.models import FilteredRelation, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,7 +38,17 @@ from ..models import (
     Status,
     Urgency,
 )
-from ._common import ENTITY, Errors, audit, community_workers, event, schedule, tell, text
+from ._common import (
+    ENTITY,
+    Errors,
+    audit,
+    column,
+    community_workers,
+    event,
+    schedule,
+    tell,
+    text,
+)
 from .photos import delete_files, record_photos, store_files
 
 MAX_PHOTOS = 9
@@ -200,27 +210,40 @@ def _resident(
 ) -> tuple[int | None, list[str]]:
     """(resident id, current tag codes). A worker may name any resident of the county they
     see; a resident only themself (their record is linked by default)."""
-    from wushe.residents.models import Resident, ResidentStatus
+    from wushe.residents.models import Resident, ResidentStatus, ResidentTag
 
     resident_id = getattr(raw, "pk", raw)
-    qs = Resident.objects.filter(county_code=county_code, status=ResidentStatus.ACTIVE)
     if resident_id in (None, ""):
         if has_role(actor, *WORKER_ROLES) or not getattr(actor, "is_authenticated", False):
             return None, []
-        qs = qs.filter(user_id=actor.pk)
+        who, value = "user_id", int(actor.pk)
     else:
         try:
-            qs = qs.filter(pk=int(str(resident_id)))
+            value = int(str(resident_id))
         except ValueError:
+            value = -1
+        if not 0 < value <= _BIGINT_MAX:
             errors.add("resident", f"{ENTITY}.resident.not_found", _("居民档案不存在。"))
             return None, []
-    # One query: the record and its current tags (a filtered LEFT JOIN, so a resident
-    # without a current tag still comes back, with a NULL tag).
-    rows = list(
-        qs.annotate(current=FilteredRelation("tags", condition=Q(tags__end_date__isnull=True)))
-        .values_list("pk", "region_id", "user_id", "current__tag")
-        .order_by("pk")[:20]
+        who = "id"
+    # One statement: the record and its current tags (a LEFT JOIN, so a resident without a
+    # current tag still comes back, with a NULL tag). Raw SQL on the submission hot path: the
+    # ORM's FilteredRelation query costs ~1 ms of compilation here, the statement ~0.1 ms.
+    q = connection.ops.quote_name
+    r_meta, t_meta = Resident._meta, ResidentTag._meta
+    rc = {f: column(Resident, f) for f in ("id", "region", "user", "county_code", "status")}
+    tc = {f: column(ResidentTag, f) for f in ("resident", "tag", "end_date")}
+    sql = (
+        f"SELECT r.{rc['id']}, r.{rc['region']}, r.{rc['user']}, t.{tc['tag']} "  # noqa: S608
+        f"FROM {q(r_meta.db_table)} r LEFT JOIN {q(t_meta.db_table)} t "
+        f"ON t.{tc['resident']} = r.{rc['id']} AND t.{tc['end_date']} IS NULL "
+        f"WHERE r.{rc['county_code']} = %s AND r.{rc['status']} = %s "
+        f"AND r.{rc['user' if who == 'user_id' else 'id']} = %s "
+        f"ORDER BY r.{rc['id']} LIMIT 20"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [county_code, str(ResidentStatus.ACTIVE), value])
+        rows = cursor.fetchall()
     if not rows:
         if resident_id not in (None, ""):
             errors.add("resident", f"{ENTITY}.resident.not_found", _("居民档案不存在。"))
