@@ -10,8 +10,9 @@ from django.db.models import F, QuerySet, Sum, Window
 from wushe.accounts.roles import WORKER_ROLES
 from wushe.accounts.scoping import in_scope, scope_filter
 from wushe.core.errors import NotFound
+from wushe.regions import codes
 
-from .models import Account, Entry
+from .models import Account, Entry, Scheme, SchemeKind
 
 
 def _accounts() -> QuerySet[Account]:
@@ -49,3 +50,13 @@ def statement(*, account: Account) -> QuerySet[Entry]:
         .annotate(running=Window(Sum("amount"), order_by=F("id").asc()))
         .order_by("-id")
     )
+
+
+def scheme_for(region_code: str, kind: str = SchemeKind.COIN) -> Scheme | None:
+    """The most specific active scheme of `kind` covering the region (its own or an
+    ancestor's), or None."""
+    chain = [*codes.ancestor_codes(region_code), region_code]
+    found = list(Scheme.objects.filter(region_id__in=chain, kind=kind, active=True))
+    if not found:
+        return None
+    return max(found, key=lambda s: (codes.level_of(s.region_id), -s.pk))

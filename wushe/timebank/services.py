@@ -642,7 +642,12 @@ def coins_exchange(
 
 
 def transfer_reverse(
-    *, transfer: Transfer | int, reason: str, actor: Any, idempotency_key: str = ""
+    *,
+    transfer: Transfer | int,
+    reason: str,
+    actor: Any,
+    idempotency_key: str = "",
+    nested: bool = False,
 ) -> tuple[Transfer, bool]:
     """Cancel a transfer by appending its negation (kind `reversal`, same group). Refused
     when the transfer is itself a reversal or already reversed (409
@@ -689,6 +694,7 @@ def transfer_reverse(
             store_item_id=original.store_item_id,
             quantity=original.quantity,
             after=restock,
+            nested=nested,
         )
     except IntegrityError:
         if Transfer.objects.filter(reverses=original).exists():

@@ -1,0 +1,244 @@
+"""Writes of volunteer activities and service records; verification credits time coins
+through `timebank.services.coins_earn` in the same transaction (idempotent per record)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wushe.accounts.roles import WRITER_ROLES
+from wushe.accounts.scoping import in_scope
+from wushe.audit.services import audit_record
+from wushe.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from wushe.timebank import selectors as tb_selectors
+from wushe.timebank import services as tb
+from wushe.volunteers.models import Volunteer
+
+from .models import Activity, RecordStatus, ServiceRecord, minutes_of
+
+
+def _invalid(code: str, field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, code=f"activities.{code}", fields={field: [message]})
+
+
+def _may_manage(actor: Any, activity: Activity) -> bool:
+    organiser = activity.organiser_id == getattr(actor, "pk", None)
+    return organiser or in_scope(actor, activity.region_id, WRITER_ROLES)
+
+
+def activity_create(
+    *,
+    region_code: str,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    actor: Any,
+    description: str = "",
+) -> Activity:
+    if not in_scope(actor, region_code, WRITER_ROLES):
+        raise NotFound(code="activities.region.out_of_scope")
+    title = str(title or "").strip()
+    if not title:
+        raise _invalid("title.required", "title", _("请填写活动名称。"))
+    if ends_at <= starts_at:
+        raise _invalid("window.invalid", "ends_at", _("结束时间应晚于开始时间。"))
+    with transaction.atomic():
+        activity = Activity(
+            title=title[:200],
+            description=description,
+            organiser=actor,
+            starts_at=starts_at,
+            ends_at=ends_at,
+        )
+        activity.place(region_code)
+        activity.save(force_insert=True)
+        audit_record(
+            action="activities.activity.created",
+            actor=actor,
+            target=activity,
+            region_code=region_code,
+            changes={"title": activity.title},
+        )
+    return activity
+
+
+def record_submit(
+    *,
+    activity: Activity,
+    volunteer: Volunteer,
+    signed_in_at: datetime,
+    signed_out_at: datetime,
+    actor: Any,
+    travel_minutes: int = 0,
+    content: str = "",
+) -> ServiceRecord:
+    """A volunteer's own record (or one entered by the organiser / a worker in scope)."""
+    own = volunteer.user_id is not None and volunteer.user_id == getattr(actor, "pk", None)
+    if not own and not _may_manage(actor, activity):
+        raise NotFound(code="activities.activity.not_found")
+    if signed_out_at <= signed_in_at:
+        raise _invalid("record.window", "signed_out_at", _("签退时间应晚于签到时间。"))
+    if travel_minutes < 0:
+        raise _invalid("record.travel", "travel_minutes", _("路途时间不能为负数。"))
+    minutes = minutes_of(signed_in_at, signed_out_at, travel_minutes)
+    if minutes <= 0:
+        raise _invalid("record.minutes", "travel_minutes", _("扣除路途时间后服务时长应大于零。"))
+    with transaction.atomic():
+        record = ServiceRecord(
+            activity=activity,
+            volunteer=volunteer,
+            signed_in_at=signed_in_at,
+            signed_out_at=signed_out_at,
+            travel_minutes=travel_minutes,
+            minutes=minutes,
+            content=content[:200],
+        )
+        record.place(activity.region_id)
+        record.save(force_insert=True)
+        audit_record(
+            action="activities.record.submitted",
+            actor=actor,
+            target=record,
+            region_code=record.region_id,
+            changes={"minutes": minutes, "travel_minutes": travel_minutes},
+        )
+    return record
+
+
+def _lock(record: ServiceRecord) -> ServiceRecord:
+    return (
+        ServiceRecord.objects.select_for_update()
+        .select_related("activity", "volunteer")
+        .get(pk=record.pk, county_code=record.county_code)
+    )
+
+
+def _add_minutes(volunteer_id: int, minutes: int) -> None:
+    Volunteer.objects.filter(pk=volunteer_id).update(
+        verified_minutes=F("verified_minutes") + minutes
+    )
+
+
+def record_verify(*, record: ServiceRecord, actor: Any) -> ServiceRecord:
+    """submitted → verified: adds the minutes to the volunteer's verified hours and credits
+    coins in the region's coin scheme (if any). Verifying twice is a no-op; the coins are
+    credited once per record (`source_ref`). Over the daily earning cap the hours are still
+    verified, only the coins are not credited (audited)."""
+    with transaction.atomic():
+        locked = _lock(record)
+        if not _may_manage(actor, locked.activity):
+            raise NotFound(code="activities.record.not_found")
+        if locked.status == RecordStatus.VERIFIED:
+            return locked
+        if locked.status != RecordStatus.SUBMITTED:
+            raise Conflict(_("该记录不能认证。"), code="activities.record.status")
+        locked.status = RecordStatus.VERIFIED
+        locked.verified_by = actor
+        locked.verified_at = timezone.now()
+        _add_minutes(locked.volunteer_id, locked.minutes)
+        scheme = tb_selectors.scheme_for(locked.region_id)
+        note = ""
+        if scheme is not None:
+            account = tb.account_for_volunteer(scheme=scheme, volunteer=locked.volunteer)
+            try:
+                transfer, _created = tb.coins_earn(
+                    account=account,
+                    minutes=locked.minutes,
+                    value_date=timezone.localtime(locked.signed_in_at).date(),
+                    actor=actor,
+                    source_ref=f"activities.record:{locked.pk}",
+                    memo=locked.activity.title,
+                    authorized=True,
+                    nested=True,
+                )
+                locked.transfer = transfer
+            except DomainError as exc:
+                note = exc.code
+        locked.save(update_fields=["status", "verified_by", "verified_at", "transfer"])
+        audit_record(
+            action="activities.record.verified",
+            actor=actor,
+            target=locked,
+            region_code=locked.region_id,
+            changes={"minutes": locked.minutes, "transfer": locked.transfer_id, "coins": note},
+        )
+    return locked
+
+
+def record_reject(*, record: ServiceRecord, reason: str, actor: Any) -> ServiceRecord:
+    with transaction.atomic():
+        locked = _lock(record)
+        if not _may_manage(actor, locked.activity):
+            raise NotFound(code="activities.record.not_found")
+        if locked.status != RecordStatus.SUBMITTED:
+            raise Conflict(_("该记录不能退回。"), code="activities.record.status")
+        reason = str(reason or "").strip()
+        if not reason:
+            raise _invalid("reason.required", "reason", _("请填写退回原因。"))
+        locked.status = RecordStatus.REJECTED
+        locked.reason = reason[:200]
+        locked.save(update_fields=["status", "reason"])
+        audit_record(
+            action="activities.record.rejected",
+            actor=actor,
+            target=locked,
+            region_code=locked.region_id,
+            changes={"reason": locked.reason},
+        )
+    return locked
+
+
+def record_correct(*, record: ServiceRecord, reason: str, actor: Any) -> ServiceRecord:
+    """Cancel a verified record by a reversing record (minutes negated) and reverse its coins
+    (409 `timebank.insufficient_balance` when they were spent since)."""
+    with transaction.atomic():
+        locked = _lock(record)
+        if not in_scope(actor, locked.region_id, WRITER_ROLES) and not _may_manage(
+            actor, locked.activity
+        ):
+            raise NotFound(code="activities.record.not_found")
+        reason = str(reason or "").strip()
+        if not reason:
+            raise _invalid("reason.required", "reason", _("请填写更正原因。"))
+        if (
+            locked.status != RecordStatus.VERIFIED
+            or locked.corrects_id is not None
+            or ServiceRecord.objects.filter(corrects=locked).exists()
+        ):
+            raise Conflict(_("该记录不能更正。"), code="activities.record.status")
+        reversal = None
+        if locked.transfer_id is not None:
+            reversal, _created = tb.transfer_reverse(
+                transfer=locked.transfer_id, reason=reason, actor=actor, nested=True
+            )
+        correction = ServiceRecord(
+            activity=locked.activity,
+            volunteer=locked.volunteer,
+            signed_in_at=locked.signed_in_at,
+            signed_out_at=locked.signed_out_at,
+            travel_minutes=locked.travel_minutes,
+            minutes=-locked.minutes,
+            content=locked.content,
+            status=RecordStatus.VERIFIED,
+            corrects=locked,
+            reason=reason[:200],
+            verified_by=actor,
+            verified_at=timezone.now(),
+            transfer=reversal,
+        )
+        correction.place(locked.region_id)
+        correction.save(force_insert=True)
+        _add_minutes(locked.volunteer_id, -locked.minutes)
+        audit_record(
+            action="activities.record.corrected",
+            actor=actor,
+            target=correction,
+            region_code=locked.region_id,
+            changes={"corrects": locked.pk, "minutes": correction.minutes, "reason": reason},
+        )
+    return correction

@@ -1,0 +1,111 @@
+"""Service records: hours rule, verification credits coins once, rejection, corrections as
+reversing records, scope."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from wushe.activities import services
+from wushe.activities.models import RecordStatus, ServiceRecord, minutes_of
+from wushe.core.errors import Conflict, NotFound, ValidationFailed
+from wushe.testing import HAINING, NANGUANXIANG
+from wushe.timebank import services as tb
+from wushe.timebank.models import Balance, SchemeKind, Transfer
+from wushe.timebank.verify import ledger_problems
+from wushe.volunteers.models import Volunteer
+from wushe.volunteers.tests.helpers import register
+
+START = timezone.make_aware(datetime(2026, 11, 2, 9, 0))
+
+
+@pytest.fixture
+def setup(role_users: dict[str, Any]) -> dict[str, Any]:
+    admin = role_users["admin"]
+    scheme = tb.scheme_create(
+        region_code=HAINING, code="hn-coin", name="海宁时间币", kind=SchemeKind.COIN,
+        actor=admin, daily_earn_cap=None,
+    )  # fmt: skip
+    volunteer = register(actor=admin, user=role_users["volunteer"])
+    activity = services.activity_create(
+        region_code=NANGUANXIANG,
+        title="敬老院助餐",
+        starts_at=START,
+        ends_at=START + timedelta(hours=4),
+        actor=role_users["community_a"],
+    )
+    return {**role_users, "scheme": scheme, "vol": volunteer, "activity": activity}
+
+
+def submit(s: dict[str, Any], minutes: int = 95, travel: int = 20) -> ServiceRecord:
+    return services.record_submit(
+        activity=s["activity"],
+        volunteer=s["vol"],
+        signed_in_at=START,
+        signed_out_at=START + timedelta(minutes=minutes, seconds=40),
+        travel_minutes=travel,
+        actor=s["vol"].user,
+    )
+
+
+def test_minutes_exclude_travel_and_drop_seconds() -> None:
+    assert minutes_of(START, START + timedelta(minutes=95, seconds=59), 20) == 75
+
+
+def test_verify_credits_coins_once_and_adds_hours(setup: dict[str, Any]) -> None:
+    record = submit(setup)
+    assert record.minutes == 75
+    verified = services.record_verify(record=record, actor=setup["community_a"])
+    assert verified.status == RecordStatus.VERIFIED
+    again = services.record_verify(record=record, actor=setup["community_a"])
+    assert again.transfer_id == verified.transfer_id
+    volunteer = Volunteer.objects.get(pk=setup["vol"].pk)
+    assert volunteer.verified_minutes == 75
+    account = tb.account_for_volunteer(scheme=setup["scheme"], volunteer=volunteer)
+    assert Balance.objects.get(account=account).amount == 75
+    assert Transfer.objects.count() == 1
+    assert ledger_problems() == []
+
+
+def test_reject_needs_reason_and_earns_nothing(setup: dict[str, Any]) -> None:
+    record = submit(setup)
+    with pytest.raises(ValidationFailed):
+        services.record_reject(record=record, reason="", actor=setup["community_a"])
+    rejected = services.record_reject(record=record, reason="未到场", actor=setup["community_a"])
+    assert rejected.status == RecordStatus.REJECTED
+    with pytest.raises(Conflict):
+        services.record_verify(record=record, actor=setup["community_a"])
+    assert Volunteer.objects.get(pk=setup["vol"].pk).verified_minutes == 0
+
+
+def test_correction_is_a_reversing_record(setup: dict[str, Any]) -> None:
+    record = services.record_verify(record=submit(setup), actor=setup["community_a"])
+    correction = services.record_correct(record=record, reason="时间记错", actor=setup["admin"])
+    assert correction.minutes == -75 and correction.corrects_id == record.pk
+    assert Volunteer.objects.get(pk=setup["vol"].pk).verified_minutes == 0
+    account = tb.account_for_volunteer(scheme=setup["scheme"], volunteer=setup["vol"])
+    assert Balance.objects.get(account=account).amount == 0
+    with pytest.raises(Conflict):
+        services.record_correct(record=record, reason="again", actor=setup["admin"])
+    assert ledger_problems() == []
+
+
+def test_scope(setup: dict[str, Any]) -> None:
+    record = submit(setup)
+    for who in ("community_b", "resident", "auditor", "volunteer"):
+        with pytest.raises(NotFound):
+            services.record_verify(record=record, actor=setup[who])
+    with pytest.raises(NotFound):
+        services.activity_create(
+            region_code=NANGUANXIANG,
+            title="x",
+            starts_at=START,
+            ends_at=START + timedelta(hours=1),
+            actor=setup["community_b"],
+        )
+    with pytest.raises(ValidationFailed) as caught:
+        submit(setup, minutes=10, travel=20)
+    assert caught.value.code == "activities.record.minutes"
