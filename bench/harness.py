@@ -253,9 +253,15 @@ def prepare_application(tools: dict[str, str], env: dict[str, str]) -> None:
 
 @contextlib.contextmanager
 def gunicorn_server(
-    tools: dict[str, str], env: dict[str, str], workers: int, log_path: Path
+    tools: dict[str, str],
+    env: dict[str, str],
+    workers: int,
+    log_path: Path,
+    *,
+    threads: int = 1,
 ) -> Iterator[str]:
-    """Start gunicorn, wait for /healthz, yield the base URL; always stop it afterwards."""
+    """Start gunicorn, wait for /healthz, yield the base URL; always stop it afterwards.
+    `threads` > 1 runs the gthread worker class with that many threads per worker."""
     port = free_port()
     base_url = f"http://{HOST}:{port}"
     cmd = [
@@ -270,6 +276,8 @@ def gunicorn_server(
         "--error-logfile",
         "-",
     ]
+    if threads > 1:
+        cmd += ["--worker-class", "gthread", "--threads", str(threads)]
     with log_path.open("w") as log:
         process = subprocess.Popen(
             cmd, env=env, cwd=PROJECT_DIR, stdout=log, stderr=subprocess.STDOUT,

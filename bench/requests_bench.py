@@ -5,6 +5,10 @@ anchor. Afterwards the rows created during the measured run are counted and comp
 number of 201 answers: nothing lost, nothing doubled.
 
     .venv/bin/python bench/requests_bench.py [--duration 20] [--connections 32] [--workers N]
+        [--gunicorn-threads T]
+
+`--threads` is wrk's thread count; `--gunicorn-threads T` (> 1) runs gunicorn's gthread worker
+class with T threads per worker (default 1: sync workers).
 """
 
 from __future__ import annotations
@@ -54,18 +58,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+    parser.add_argument("--gunicorn-threads", type=int, default=1)
     args = parser.parse_args(argv)
 
     tools = harness.check_tools()
     name = f"wushe_bench_requests_{os.getpid()}"
     var_dir = Path(tempfile.mkdtemp(prefix="wushe-bench-"))
-    results: dict[str, Any] = {"connections": args.connections, "workers": args.workers}
+    results: dict[str, Any] = {
+        "connections": args.connections,
+        "workers": args.workers,
+        "gunicorn_threads": args.gunicorn_threads,
+    }
     with harness.scratch_database(name) as database_url:
         env = harness.app_environment(database_url, var_dir, "")
         print("prepare (migrate, demo load, collectstatic) ...", flush=True)
         harness.prepare_application(tools, env)
         log_path = var_dir / "gunicorn.log"
-        with harness.gunicorn_server(tools, env, args.workers, log_path) as base_url:
+        with harness.gunicorn_server(
+            tools, env, args.workers, log_path, threads=args.gunicorn_threads
+        ) as base_url:
             token = harness.obtain_token(base_url, ENDPOINT.username)
             os.environ["WRK_RUN"] = "warmup"
             harness.run_wrk(
