@@ -7,7 +7,6 @@ from typing import Any, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -174,12 +173,10 @@ def statement(request: HttpRequest, account_id: int) -> QuerySet[Entry]:
 
 
 class TransferIn(Schema):
-    kind: Literal["earn", "gift", "donate", "redeem", "reversal"]
+    kind: Literal["gift", "donate", "redeem", "reversal"]
     source: int | None = Field(None, description="转出账户（gift、donate、redeem）")
-    target: int | None = Field(None, description="转入账户（earn、gift）")
+    target: int | None = Field(None, description="转入账户（gift）")
     amount: int | None = Field(None, description="金额（方案的最小单位）")
-    minutes: int | None = Field(None, description="服务分钟数（earn）")
-    value_date: date | None = Field(None, description="服务日期（earn，默认今天）")
     pool_region: str = Field("", description="捐入哪个社区的公益池（donate，默认本社区）")
     store_item: int | None = Field(None, description="爱心超市物品（redeem）")
     quantity: int = Field(1, description="物品数量（redeem）")
@@ -198,8 +195,9 @@ def _need(value: Any, field: str) -> Any:
 @router.post(
     "/timebank/transfers",
     response={200: TransferOut, 201: TransferOut},
-    summary="转账：服务存入、转赠、捐赠、兑换、冲正",
+    summary="转账：转赠、捐赠、兑换、冲正",
     description=(
+        "时间币只能由组织者认证的服务记录存入（见 /activities），此处不提供存入。"
         f"必须带 `{HEADER}` 请求头：重试返回同一笔转账（200），同一个键用于不同内容返回 409 "
         "`idempotency.key_reused`。余额不足 409 `timebank.insufficient_balance`。"
     ),
@@ -207,16 +205,7 @@ def _need(value: Any, field: str) -> Any:
 def create_transfer(request: HttpRequest, payload: TransferIn) -> Status[dict[str, Any]]:
     key = _key(request)
     actor = request.user
-    if payload.kind == "earn":
-        transfer, created = services.coins_earn(
-            account=_need(payload.target, "target"),
-            minutes=_need(payload.minutes, "minutes"),
-            value_date=payload.value_date or timezone.localdate(),
-            actor=actor,
-            idempotency_key=key,
-            memo=payload.memo,
-        )
-    elif payload.kind == "gift":
+    if payload.kind == "gift":
         transfer, created = services.coins_gift(
             source=_need(payload.source, "source"),
             target=_need(payload.target, "target"),
