@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -700,6 +700,54 @@ def transfer_reverse(
         if Transfer.objects.filter(reverses=original).exists():
             raise Conflict(_("该转账不能再冲正。"), code="timebank.reversal.not_allowed") from None
         raise
+
+
+def coins_expire(*, account: Account | int, on: date, actor: Any) -> Transfer | None:
+    """Optional expiry (`scheme.expiry_days`; none by default, domain.md §5): spending uses the
+    oldest value first, so what remains of a balance is the most recent credits; the part of
+    the balance older than the window (balance − credits dated within it) goes back to the
+    scheme's issuance account as one `expiry` transfer. Returns None when nothing expires.
+    Idempotent per (account, day) through `source_ref`."""
+    target = _load(account)
+    scheme = target.scheme
+    if scheme.expiry_days is None or target.kind != AccountKind.PERSON:
+        return None
+    if not _is_writer(actor, target.region_id):
+        raise _not_found()
+    since = on - timedelta(days=scheme.expiry_days)
+    issuance = scheme_account(scheme, AccountKind.ISSUANCE)
+
+    def plan(balances: dict[int, int]) -> list[Leg]:
+        recent = (
+            Entry.objects.filter(
+                account=target, amount__gt=0, transfer__value_date__gt=since
+            ).aggregate(s=Sum("amount"))["s"]
+            or 0
+        )
+        expired = max(0, balances[target.pk] - recent)
+        if not expired:
+            raise _NothingToDo
+        return [(target, -expired), (issuance, expired)]
+
+    try:
+        transfer, _created = _post(
+            kind=TransferKind.EXPIRY,
+            subject=target,
+            lock=[target, issuance],
+            plan=plan,
+            actor=actor,
+            key="",
+            body={"account": target.pk, "on": on},
+            value_date=on,
+            memo=str(_("超过有效期")),
+        )
+    except _NothingToDo:
+        return None
+    return transfer
+
+
+class _NothingToDo(Exception):
+    pass
 
 
 def balances_rebuild(*, actor: Any = None) -> int:

@@ -241,3 +241,17 @@ def test_verify_command_reports_and_rebuild_fixes(world: World) -> None:
     assert "balance 7 != sum of entries 60" in err.getvalue()
     call_command("timebank", "rebuild-balances", stdout=StringIO())
     assert ledger_problems() == []
+
+
+def test_optional_expiry_takes_the_oldest_value(role_users: dict[str, Any]) -> None:
+    from .conftest import build_world
+
+    w = build_world(role_users, expiry_days=30, daily_earn_cap=None)
+    earn(w, w.child, 100, day=date(2026, 1, 1))
+    services.coins_donate(source=w.child, amount=40, actor=w.admin)  # spends old value first
+    earn(w, w.child, 50, day=date(2026, 3, 1))
+    assert services.coins_expire(account=w.child, on=date(2026, 3, 10), actor=w.admin) is not None
+    assert bal(w.child) == 50  # the 60 left of January expired
+    assert services.coins_expire(account=w.child, on=date(2026, 3, 10), actor=w.admin) is None
+    assert services.coins_expire(account=w.parent, on=date(2026, 3, 10), actor=w.admin) is None
+    assert ledger_problems() == []
