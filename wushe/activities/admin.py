@@ -1,0 +1,19 @@
+"""Read-only admin views: records change only through the audited services."""
+
+from django.contrib import admin
+
+from wushe.core.admin_base import ReadOnlyAdmin
+
+from .models import Activity, ServiceRecord
+
+
+@admin.register(Activity)
+class ActivityAdmin(ReadOnlyAdmin):
+    list_display = ["title", "region", "organiser", "starts_at", "ends_at"]
+    search_fields = ["title"]
+
+
+@admin.register(ServiceRecord)
+class ServiceRecordAdmin(ReadOnlyAdmin):
+    list_display = ["id", "activity", "volunteer", "minutes", "status", "verified_at"]
+    list_filter = ["status"]
