@@ -255,3 +255,26 @@ def test_optional_expiry_takes_the_oldest_value(role_users: dict[str, Any]) -> N
     assert services.coins_expire(account=w.child, on=date(2026, 3, 10), actor=w.admin) is None
     assert services.coins_expire(account=w.parent, on=date(2026, 3, 10), actor=w.admin) is None
     assert ledger_problems() == []
+
+
+def test_verify_catches_an_unbalanced_transfer_and_unpaired_exchange(world: World) -> None:
+    earn(world, world.child, 120)
+    exchange, _c = services.coins_exchange(
+        source=world.child, target=world.child_other, amount=30, actor=world.admin
+    )
+    gift, _c = services.coins_gift(
+        source=world.child, target=world.parent, amount=10, actor=world.admin
+    )
+    # Inserting is the one thing append-only allows: forge a stray leg on each transfer.
+    for transfer in (gift, exchange):
+        stray = Entry(transfer=transfer, account=world.parent, amount=5, unit="hn-coin")
+        stray.place(world.parent.region_id)
+        stray.save()
+    problems = "\n".join(ledger_problems())
+    assert f"transfer {gift.pk}: entries in hn-coin sum to 5, not 0" in problems
+    assert f"account {world.parent.pk}: balance 10 != sum of entries 20" in problems
+    clearing = services.scheme_account(world.coin, AccountKind.CLEARING)
+    rogue = Entry(transfer=exchange, account=clearing, amount=-5, unit="hn-coin")
+    rogue.place(clearing.region_id)
+    rogue.save()
+    assert f"exchange {exchange.pk}: legs are not paired" in "\n".join(ledger_problems())
