@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import authenticate
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Field, Q
+from django.db.models.expressions import Col
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +25,7 @@ from wushe.regions.models import Region
 
 from .models import ApiToken, RoleGrant, User
 from .roles import ALLOWED_LEVELS, Role
-from .scoping import forget_grants
+from .scoping import forget_grants, remember_grants
 
 TOKEN_PREFIX = "wst_"  # noqa: S105 - a visible prefix, not a secret
 LOGIN_FAILED = "accounts.login.failed"
@@ -120,11 +122,68 @@ def token_issue(
     return plaintext, token
 
 
+def _converted(fields: Sequence[Field[Any, Any]], values: Sequence[Any]) -> list[Any]:
+    """Values of a raw row as the ORM would return them (the backend's and the fields'
+    converters: e.g. aware datetimes and booleans on SQLite)."""
+    out: list[Any] = []
+    for field, value in zip(fields, values, strict=True):
+        column = Col(field.model._meta.db_table, field)
+        for convert in [
+            *connection.ops.get_db_converters(column),
+            *column.get_db_converters(connection),
+        ]:
+            value = convert(value, column, connection)
+        out.append(value)
+    return out
+
+
+def _token_with_user_and_grants(key_hash: str) -> ApiToken | None:
+    """The token with its user and the user's live role grants (cached for `grants_of`), in
+    one statement: every API request authenticates, and the scope checks that follow need
+    the grants. Plain SQL because the ORM cannot attach a LEFT JOIN's many rows to a
+    select_related object; the rows are turned into model instances with `from_db`."""
+
+    def q(name: str | None) -> str:
+        assert name
+        return connection.ops.quote_name(name)
+
+    token_fields = list(ApiToken._meta.concrete_fields)
+    user_fields = list(User._meta.concrete_fields)
+    assert User._meta.pk is not None
+    pk_column = User._meta.pk.column
+    grant = {f.name: q(f.column) for f in RoleGrant._meta.concrete_fields}
+    columns = ", ".join(
+        [f"t.{q(f.column)}" for f in token_fields]
+        + [f"u.{q(f.column)}" for f in user_fields]
+        + [f"g.{grant['role']}", f"g.{grant['region']}", f"g.{grant['organization']}"]
+    )
+    sql = (
+        f"SELECT {columns} FROM {q(ApiToken._meta.db_table)} t "  # noqa: S608
+        f"JOIN {q(User._meta.db_table)} u ON u.{q(pk_column)} = t.{q('user_id')} "
+        f"LEFT JOIN {q(RoleGrant._meta.db_table)} g ON g.{grant['user']} = u."
+        f"{q(pk_column)} AND g.{grant['revoked_at']} IS NULL "
+        f"WHERE t.{q('key_hash')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key_hash])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    nt, nu = len(token_fields), len(user_fields)
+    first = _converted([*token_fields, *user_fields], rows[0][: nt + nu])
+    token = ApiToken.from_db(connection.alias, [f.attname for f in token_fields], first[:nt])
+    user = User.from_db(connection.alias, [f.attname for f in user_fields], first[nt:])
+    token.user = user
+    if user.is_active:
+        remember_grants(user, [row[nt + nu :] for row in rows if row[nt + nu] is not None])
+    return token
+
+
 def token_authenticate(*, plaintext: str) -> tuple[User, ApiToken]:
     """Resolve a bearer token to its user, or raise NotAuthenticated with a precise code."""
     if not plaintext or not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
         raise NotAuthenticated(_("访问令牌无效。"), code="auth.token_invalid")
-    token = ApiToken.objects.select_related("user").filter(key_hash=_hash_token(plaintext)).first()
+    token = _token_with_user_and_grants(_hash_token(plaintext))
     if token is None or not token.user.is_active:
         raise NotAuthenticated(_("访问令牌无效。"), code="auth.token_invalid")
     now = timezone.now()
