@@ -60,3 +60,20 @@ def scheme_for(region_code: str, kind: str = SchemeKind.COIN) -> Scheme | None:
     if not found:
         return None
     return max(found, key=lambda s: (codes.level_of(s.region_id), -s.pk))
+
+
+def gift_targets(*, account: Account) -> list[Account]:
+    """Accounts of the same scheme held by members of the account holder's household (the
+    gift rule itself is checked by the service)."""
+    resident = account.resident
+    if resident is None or resident.household_id is None:
+        return []
+    return list(
+        Account.objects.filter(
+            scheme_id=account.scheme_id,
+            kind=account.kind,
+            resident__household_id=resident.household_id,
+        )
+        .exclude(pk=account.pk)
+        .order_by("pk")
+    )
