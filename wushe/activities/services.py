@@ -242,3 +242,30 @@ def record_correct(*, record: ServiceRecord, reason: str, actor: Any) -> Service
             changes={"corrects": locked.pk, "minutes": correction.minutes, "reason": reason},
         )
     return correction
+
+
+def volunteer_minutes_rebuild(*, actor: Any = None) -> int:
+    """Recompute every `Volunteer.verified_minutes` from the verified records (reversing
+    records count negative); returns how many volunteers were corrected."""
+    from django.db.models import Sum
+
+    fixed = 0
+    with transaction.atomic():
+        sums = dict(
+            ServiceRecord.objects.filter(status=RecordStatus.VERIFIED)
+            .values("volunteer_id")
+            .annotate(s=Sum("minutes"))
+            .values_list("volunteer_id", "s")
+            .order_by()
+        )
+        for pk, cached in (
+            Volunteer.objects.select_for_update()
+            .order_by("pk")
+            .values_list("pk", "verified_minutes")
+        ):
+            right = max(sums.get(pk) or 0, 0)
+            if cached != right:
+                Volunteer.objects.filter(pk=pk).update(verified_minutes=right)
+                fixed += 1
+        audit_record(action="activities.minutes.rebuilt", actor=actor, changes={"fixed": fixed})
+    return fixed

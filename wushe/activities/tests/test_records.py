@@ -78,3 +78,18 @@ def test_scope(setup: dict[str, Any]) -> None:
     with pytest.raises(ValidationFailed) as caught:
         submit(setup, minutes=10, travel=20)
     assert caught.value.code == "activities.record.minutes"
+
+
+def test_minutes_cache_is_rebuildable(setup: dict[str, Any]) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    record = services.record_verify(record=submit(setup), actor=setup["community_a"])
+    services.record_verify(record=submit(setup, minutes=60, travel=0), actor=setup["community_a"])
+    services.record_correct(record=record, reason="记错", actor=setup["admin"])
+    Volunteer.objects.filter(pk=setup["vol"].pk).update(verified_minutes=9999)
+    out = StringIO()
+    call_command("activities", "rebuild-minutes", stdout=out)
+    assert "1 corrected" in out.getvalue()
+    assert Volunteer.objects.get(pk=setup["vol"].pk).verified_minutes == 60
