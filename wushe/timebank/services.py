@@ -150,7 +150,31 @@ def _get_or_open(scheme: Scheme, lookup: dict[str, Any], open_: Callable[[], Acc
 
 
 def account_for_volunteer(*, scheme: Scheme, volunteer: Any) -> Account:
-    """The volunteer's person account in the scheme, opened on first use."""
+    """The volunteer's person account in the scheme, opened on first use. A volunteer who is
+    also a registered resident of the county (same ID number) shares one account with their
+    resident record, so the household (gift rule) and the age gate see one person."""
+    from wushe.residents.models import Resident
+
+    found = Account.objects.filter(scheme=scheme, volunteer=volunteer).first()
+    if found is not None:
+        return _load(found)
+    resident = None
+    if volunteer.id_number_hash:
+        resident = Resident.objects.filter(
+            county_code=volunteer.county_code, id_number_hash=volunteer.id_number_hash
+        ).first()
+    if resident is not None:
+        with transaction.atomic():
+            shared = (
+                Account.objects.select_for_update()
+                .filter(scheme=scheme, resident=resident, volunteer__isnull=True)
+                .first()
+            )
+            if shared is not None:
+                shared.volunteer = volunteer
+                shared.user_id = shared.user_id or volunteer.user_id
+                shared.save(update_fields=["volunteer", "user"])
+                return _load(shared)
     return _get_or_open(
         scheme,
         {"volunteer": volunteer},
@@ -160,6 +184,10 @@ def account_for_volunteer(*, scheme: Scheme, volunteer: Any) -> Account:
             volunteer.name,
             volunteer.region_id,
             volunteer=volunteer,
+            resident=resident
+            if resident is not None
+            and not Account.objects.filter(scheme=scheme, resident=resident).exists()
+            else None,
             user_id=volunteer.user_id,
         ),
     )

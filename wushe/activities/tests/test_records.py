@@ -93,3 +93,19 @@ def test_minutes_cache_is_rebuildable(setup: dict[str, Any]) -> None:
     call_command("activities", "rebuild-minutes", stdout=out)
     assert "1 corrected" in out.getvalue()
     assert Volunteer.objects.get(pk=setup["vol"].pk).verified_minutes == 60
+
+
+def test_volunteer_who_is_a_resident_shares_one_account(setup: dict[str, Any]) -> None:
+    from wushe.residents.services import resident_create
+    from wushe.timebank.models import Account
+    from wushe.volunteers.tests.helpers import id_number
+
+    resident = resident_create(
+        region_code=NANGUANXIANG, name="李志愿", id_number=id_number(), actor=setup["admin"]
+    )
+    existing = tb.account_for_resident(scheme=setup["scheme"], resident=resident)
+    services.record_verify(record=submit(setup), actor=setup["community_a"])
+    account = Account.objects.get(volunteer=setup["vol"])
+    assert account.pk == existing.pk and account.resident_id == resident.pk
+    assert account.user_id == setup["vol"].user_id
+    assert Balance.objects.get(account=account).amount == 75
