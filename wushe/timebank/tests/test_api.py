@@ -137,3 +137,28 @@ def test_exchange_between_schemes(world: World, role_users: dict[str, Any]) -> N
     assert units == {("hn-coin", -60), ("hn-coin", 60), ("hn-points", -10), ("hn-points", 10)}
     inexact = post(client, "/exchange", {**body, "amount": 7}, key="k-2")
     assert (inexact.status_code, inexact.json()["code"]) == (422, "timebank.exchange.inexact")
+
+
+def test_store_redemption_through_the_api(world: World, role_users: dict[str, Any]) -> None:
+    from wushe.charity.models import CharityStore, StoreItem
+    from wushe.testing import NANGUANXIANG
+
+    store = CharityStore(name="爱心超市")
+    store.place(NANGUANXIANG)
+    store.save()
+    item = StoreItem(store=store, name="大米", unit="袋", points_price=4, stock=1)
+    item.place(NANGUANXIANG)
+    item.save()
+    services.coins_earn(
+        account=world.child_points, minutes=60, value_date=date(2026, 11, 2), actor=world.admin
+    )  # 10 points
+    client = bearer_client(role_users["volunteer"])
+    body = {"kind": "redeem", "source": world.child_points.pk, "store_item": item.pk}
+    first = post(client, "/transfers", body)
+    assert first.status_code == 201, first.json()
+    assert first.json()["amount"] == 4
+    assert post(client, "/transfers", body).status_code == 200  # a retry: same transfer
+    item.refresh_from_db()
+    assert item.stock == 0
+    gone = post(client, "/transfers", body, key="k-2")
+    assert (gone.status_code, gone.json()["code"]) == (409, "timebank.store.out_of_stock")
