@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from wushe.core.admin_base import ReadOnlyAdmin
 
-from .models import Activity, ServiceRecord
+from .models import Activity, Certificate, ServiceRecord
 
 
 @admin.register(Activity)
@@ -17,3 +17,9 @@ class ActivityAdmin(ReadOnlyAdmin):
 class ServiceRecordAdmin(ReadOnlyAdmin):
     list_display = ["id", "activity", "volunteer", "minutes", "status", "verified_at"]
     list_filter = ["status"]
+
+
+@admin.register(Certificate)
+class CertificateAdmin(ReadOnlyAdmin):
+    list_display = ["number", "volunteer", "minutes", "issued_on", "revoked"]
+    search_fields = ["number"]

@@ -133,3 +133,35 @@ class ServiceRecord(RegionBound):
 
     def __str__(self) -> str:
         return f"{self.volunteer_id} @ {self.activity_id}: {self.minutes}"
+
+
+class Certificate(RegionBound):
+    """A certificate of volunteer service (志愿服务记录证明). `number` is public: anyone can
+    check it on the verification page, which shows validity, hours, issue date and issuer
+    region but no personal data. `minutes` is the verified total when issued (a snapshot)."""
+
+    number = models.CharField(_("证明编号"), max_length=32, unique=True)
+    volunteer = models.ForeignKey(
+        "volunteers.Volunteer",
+        verbose_name=_("志愿者"),
+        on_delete=models.PROTECT,
+        related_name="certificates",
+    )
+    minutes = models.PositiveIntegerField(_("累计服务时长（分钟）"))
+    issued_on = models.DateField(_("出具日期"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("经办人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    revoked = models.BooleanField(_("已作废"), default=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("志愿服务证明")
+        verbose_name_plural = _("志愿服务证明")
+        constraints = [county_code_check()]
+
+    def __str__(self) -> str:
+        return self.number

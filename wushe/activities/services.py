@@ -19,7 +19,7 @@ from wushe.timebank import selectors as tb_selectors
 from wushe.timebank import services as tb
 from wushe.volunteers.models import Volunteer
 
-from .models import Activity, RecordStatus, ServiceRecord, minutes_of
+from .models import Activity, Certificate, RecordStatus, ServiceRecord, minutes_of
 
 
 def _invalid(code: str, field: str, message: str) -> ValidationFailed:
@@ -269,3 +269,34 @@ def volunteer_minutes_rebuild(*, actor: Any = None) -> int:
                 fixed += 1
         audit_record(action="activities.minutes.rebuilt", actor=actor, changes={"fixed": fixed})
     return fixed
+
+
+def certificate_issue(*, volunteer: Volunteer, actor: Any) -> Certificate:
+    """A certificate of the volunteer's verified hours, issued by a worker of their region
+    (whoever records certifies). Number: county code + date + 8 random base32 characters."""
+    import secrets
+
+    if not in_scope(actor, volunteer.region_id, WRITER_ROLES):
+        raise NotFound(code="activities.volunteer.not_found")
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    today = timezone.localdate()
+    with transaction.atomic():
+        fresh = Volunteer.objects.get(pk=volunteer.pk)
+        certificate = Certificate(
+            number=f"{volunteer.county_code}{today:%y%m%d}"
+            + "".join(secrets.choice(alphabet) for _ in range(8)),
+            volunteer=fresh,
+            minutes=fresh.verified_minutes,
+            issued_on=today,
+            issued_by=actor,
+        )
+        certificate.place(volunteer.region_id)
+        certificate.save(force_insert=True)
+        audit_record(
+            action="activities.certificate.issued",
+            actor=actor,
+            target=certificate,
+            region_code=certificate.region_id,
+            changes={"number": certificate.number, "minutes": certificate.minutes},
+        )
+    return certificate
