@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wushe.core.errors import DomainError
+from wushe.core.forms import show_domain_error
 from wushe.organizations.models import Organization
 from wushe.regions.models import Region
 from wushe.taxonomy.models import Term, Vocabulary
@@ -21,17 +22,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def apply_error(form: forms.Form, exc: DomainError) -> None:
-    """Show a service's error on the form: on the named fields when the form has them,
-    otherwise at the top."""
-    placed = False
-    for name, messages in (exc.fields or {}).items():
-        field = {"region_id": "region"}.get(name, name)
-        if field in form.fields:
-            for message in messages if isinstance(messages, list) else [messages]:
-                form.add_error(field, str(message))
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
+    show_domain_error(form, exc, {"region_id": "region"})
 
 
 class RegionField(forms.ModelChoiceField):

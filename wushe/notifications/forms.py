@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from wushe.core.errors import DomainError
+from wushe.core.forms import show_domain_error
 
 
 class InboxFilterForm(forms.Form):
@@ -40,12 +41,4 @@ class PreferenceForm(forms.Form):
 
 
 def show_errors(form: forms.Form, exc: DomainError) -> None:
-    """Put a service's validation error on the form: per field when it names one."""
-    placed = False
-    for field, messages in (exc.fields or {}).items():
-        if field in form.fields:
-            for message in messages if isinstance(messages, list) else [messages]:
-                form.add_error(field, str(message))
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
+    show_domain_error(form, exc)

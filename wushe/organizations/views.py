@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wushe.core.errors import DomainError, NotFound
+from wushe.core.forms import show_domain_error
 from wushe.core.paging import render_list
 
 from . import selectors, services
@@ -48,14 +49,7 @@ def _get(request: HttpRequest, pk: int) -> Organization:
 
 
 def _show_error(form: Form, exc: DomainError) -> None:
-    placed = False
-    for name, problems in exc.fields.items():
-        if name in form.fields and not form.fields[name].disabled:
-            for problem in problems if isinstance(problems, list) else [problems]:
-                form.add_error(name, str(problem))
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
+    show_domain_error(form, exc)
 
 
 @login_required

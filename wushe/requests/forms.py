@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from wushe.accounts.roles import Role
 from wushe.accounts.scoping import grants_of
 from wushe.core.errors import DomainError
+from wushe.core.forms import show_domain_error
 from wushe.regions import codes
 from wushe.regions.models import Region
 from wushe.taxonomy.models import Term, Vocabulary
@@ -29,16 +30,7 @@ BUCKET_LABELS = {
 
 
 def show_errors(form: forms.Form, exc: DomainError) -> None:
-    """Put a service's validation error on the form: per field when it names one."""
-    placed = False
-    for field, messages in (exc.fields or {}).items():
-        name = {"region": "region", "resident": "resident_id"}.get(field, field)
-        if name in form.fields:
-            for message in messages if isinstance(messages, list) else [messages]:
-                form.add_error(name, str(message))
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
+    show_domain_error(form, exc, {"resident": "resident_id"})
 
 
 class MultipleFileInput(forms.FileInput):

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from wushe.accounts.roles import WORKER_ROLES, WRITER_ROLES
 from wushe.accounts.scoping import NATIONWIDE, has_role, scope_prefixes, scope_q
 from wushe.core.errors import DomainError, NotFound, ValidationFailed
+from wushe.core.forms import show_domain_error
 from wushe.core.identifiers import parse_id_number, parse_phone
 from wushe.core.paging import render_list
 from wushe.privacy.selectors import consents_of
@@ -53,17 +54,7 @@ _FIELD_ALIASES = {
 
 
 def _apply_errors(form: django_forms.Form, exc: DomainError) -> None:
-    """Show a service's error on the form: per field where it names one, else on top."""
-    placed = False
-    for field, problems in exc.fields.items():
-        name = field if field in form.fields else _FIELD_ALIASES.get(field, "")
-        if name not in form.fields:
-            continue
-        for problem in problems if isinstance(problems, list) else [problems]:
-            form.add_error(name, str(problem))
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
+    show_domain_error(form, exc, _FIELD_ALIASES)
 
 
 def _region_choices(

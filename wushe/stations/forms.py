@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from wushe.accounts.roles import WRITER_ROLES
 from wushe.accounts.scoping import scope_q
 from wushe.core.errors import DomainError
+from wushe.core.forms import show_domain_error
 from wushe.organizations.models import Organization
 from wushe.regions import codes
 from wushe.regions.models import Region
@@ -19,15 +20,7 @@ REGION_OPTIONS_CAP = 400
 
 
 def show_errors(form: forms.Form, exc: DomainError) -> None:
-    """Put a service's validation error on the form: per field when it names one."""
-    placed = False
-    for field, messages in (exc.fields or {}).items():
-        if field in form.fields:
-            for message in messages if isinstance(messages, list) else [messages]:
-                form.add_error(field, str(message))
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
+    show_domain_error(form, exc)
 
 
 def region_options(user: Any, levels: frozenset[int]) -> list[Region]:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from wushe.accounts.roles import WORKER_ROLES, WRITER_ROLES
 from wushe.accounts.scoping import scope_q
 from wushe.core.errors import DomainError
+from wushe.core.forms import show_domain_error
 from wushe.privacy.models import ConsentMethod
 from wushe.regions.models import Region
 from wushe.taxonomy.models import Vocabulary
@@ -72,17 +73,7 @@ def mask_from_slots(values: list[str]) -> int:
 
 
 def apply_domain_error(form: forms.Form, exc: DomainError) -> None:
-    """Show a service error on the form: on the field it names, else above the form."""
-    aliases = {"location": "latitude", "region_code": "region", "consent": "consent"}
-    placed = False
-    for key, messages in (exc.fields or {}).items():
-        name = aliases.get(key, key)
-        if name in form.fields:
-            for message in messages if isinstance(messages, list) else [messages]:
-                form.add_error(name, str(message))
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
+    show_domain_error(form, exc, {"location": "latitude", "region_code": "region"})
 
 
 def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
