@@ -74,6 +74,13 @@ INSTALLED_APPS = [
     "wushe.requests",
     "wushe.activities",
     "wushe.timebank",
+    "wushe.menu",
+    "wushe.needs",
+    "wushe.projects",
+    "wushe.disclosure",
+    "wushe.visits",
+    "wushe.indicators",
+    "wushe.matching",
     "wushe.demo",
 ]
 
