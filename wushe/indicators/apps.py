@@ -6,3 +6,10 @@ class IndicatorsConfig(AppConfig):
     name = "wushe.indicators"
     label = "indicators"
     verbose_name = _("指标")
+
+    def ready(self) -> None:
+        # Every `wushe/<app>/indicators.py` registers its indicators on import
+        # (wushe.indicators.registry).
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("indicators")
