@@ -1,5 +1,7 @@
-"""Activities API (/api/v1/activities/…): submit a service record (sign-in/out times), the
-records queue, verification, rejection and correction."""
+"""Activities API (/api/v1/activities/…): activities (list, create), sign-up, sign-in and
+sign-out (with the token of a scanned QR code, or by the organiser for a volunteer), the
+sign-in sheet, submitting a service record, the records queue, verification, rejection and
+correction."""
 
 from datetime import datetime
 from typing import Any
@@ -15,7 +17,7 @@ from wushe.core.paging import CappedLimitOffsetPagination
 from wushe.volunteers.models import Volunteer
 
 from . import selectors, services
-from .models import ServiceRecord
+from .models import Activity, ServiceRecord, SignUp
 
 router = Router(tags=["activities"], auth=API_AUTH)
 
@@ -132,3 +134,169 @@ def correct(request: HttpRequest, record_id: int, payload: ReasonIn) -> Status[S
     return Status(
         201, services.record_correct(record=record, reason=payload.reason, actor=request.user)
     )
+
+
+class ActivityOut(Schema):
+    id: int
+    title: str
+    description: str
+    region: str
+    region_name: str
+    starts_at: datetime
+    ends_at: datetime
+
+    @staticmethod
+    def resolve_region(obj: Activity) -> str:
+        return obj.region_id
+
+    @staticmethod
+    def resolve_region_name(obj: Activity) -> str:
+        return obj.region.name
+
+
+class ActivityIn(Schema):
+    region: str
+    title: str = Field(..., max_length=200)
+    starts_at: datetime
+    ends_at: datetime
+    description: str = ""
+
+
+class ActivityQuery(Schema):
+    when: str = Field("upcoming", description="upcoming（未结束）或 all")
+
+
+@router.get("/activities", response=list[ActivityOut], summary="志愿服务活动")
+@paginate(CappedLimitOffsetPagination)
+def list_activities(request: HttpRequest, filters: Query[ActivityQuery]) -> QuerySet[Activity]:
+    return selectors.activities_list(when=filters.when)
+
+
+@router.post("/activities", response={201: ActivityOut}, summary="发布活动")
+def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[Activity]:
+    activity = services.activity_create(
+        region_code=payload.region,
+        title=payload.title,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        description=payload.description,
+        actor=request.user,
+    )
+    return Status(201, activity)
+
+
+@router.get("/activities/{activity_id}", response=ActivityOut, summary="活动详情")
+def get_activity(request: HttpRequest, activity_id: int) -> Activity:
+    return selectors.activity_get(activity_id=activity_id)
+
+
+class SignUpOut(Schema):
+    id: int
+    activity: int
+    volunteer: int
+    volunteer_name: str
+    status: str
+    signed_in_at: datetime | None
+    signed_out_at: datetime | None
+    record: int | None
+
+    @staticmethod
+    def resolve_activity(obj: SignUp) -> int:
+        return obj.activity_id
+
+    @staticmethod
+    def resolve_volunteer(obj: SignUp) -> int:
+        return obj.volunteer_id
+
+    @staticmethod
+    def resolve_volunteer_name(obj: SignUp) -> str:
+        return obj.volunteer.name
+
+    @staticmethod
+    def resolve_record(obj: SignUp) -> int | None:
+        return obj.record_id
+
+
+class AttendanceIn(Schema):
+    token: str = Field("", description="扫描活动二维码得到的签名令牌（志愿者本人）")
+    volunteer: int | None = Field(None, description="组织者代签时填写志愿者")
+    travel_minutes: int = Field(0, ge=0, le=600, description="路途时间（签退时）")
+
+
+def _volunteer(request: HttpRequest, volunteer_id: int | None) -> Volunteer:
+    if volunteer_id is None:
+        volunteer = selectors.volunteer_of(user=request.user)
+    else:
+        volunteer = Volunteer.objects.filter(pk=volunteer_id).first()
+    if volunteer is None:
+        raise NotFound(code="activities.volunteer.not_found")
+    return volunteer
+
+
+@router.post(
+    "/activities/{activity_id}/signup", response={200: SignUpOut, 201: SignUpOut}, summary="报名"
+)
+def signup(request: HttpRequest, activity_id: int) -> Status[SignUp]:
+    activity = selectors.activity_get(activity_id=activity_id)
+    volunteer = _volunteer(request, None)
+    existed = selectors.signup_of(activity=activity, volunteer=volunteer)
+    row = services.signup_create(activity=activity, volunteer=volunteer, actor=request.user)
+    return Status(200 if existed and existed.status == row.status else 201, row)
+
+
+@router.delete("/activities/{activity_id}/signup", response=SignUpOut, summary="取消报名")
+def signup_cancel(request: HttpRequest, activity_id: int) -> SignUp:
+    activity = selectors.activity_get(activity_id=activity_id)
+    row = selectors.signup_of(activity=activity, volunteer=_volunteer(request, None))
+    if row is None:
+        raise NotFound(code="activities.signup.not_found")
+    return services.signup_cancel(signup=row, actor=request.user)
+
+
+def _attendance(request: HttpRequest, activity_id: int, payload: AttendanceIn, action: str) -> Any:
+    activity = selectors.activity_get(activity_id=activity_id)
+    if payload.volunteer is None:
+        # The volunteer themself: only with a valid token of this activity and action.
+        scanned, scanned_action = services.scan_read(payload.token)
+        if scanned.pk != activity.pk or scanned_action != action:
+            raise NotFound(code="activities.scan.invalid")
+    volunteer = _volunteer(request, payload.volunteer)
+    if action == "in":
+        return services.sign_in(activity=activity, volunteer=volunteer, actor=request.user)
+    return services.sign_out(
+        activity=activity,
+        volunteer=volunteer,
+        actor=request.user,
+        travel_minutes=payload.travel_minutes,
+    )
+
+
+@router.post(
+    "/activities/{activity_id}/sign-in",
+    response=SignUpOut,
+    summary="签到（扫码令牌，或组织者代签）",
+    description="重复签到保留第一次的时间。二维码过期 409 `activities.scan.expired`。",
+)
+def sign_in(request: HttpRequest, activity_id: int, payload: AttendanceIn) -> Any:
+    return _attendance(request, activity_id, payload, "in")
+
+
+@router.post(
+    "/activities/{activity_id}/sign-out",
+    response=SignUpOut,
+    summary="签退（提交服务记录待认证）",
+    description="签退即提交服务记录；重复签退返回第一次的结果。",
+)
+def sign_out(request: HttpRequest, activity_id: int, payload: AttendanceIn) -> Any:
+    return _attendance(request, activity_id, payload, "out")
+
+
+@router.get(
+    "/activities/{activity_id}/signups", response=list[SignUpOut], summary="签到表（组织者）"
+)
+@paginate(CappedLimitOffsetPagination)
+def signups(request: HttpRequest, activity_id: int) -> QuerySet[SignUp]:
+    activity = selectors.activity_get(activity_id=activity_id)
+    if not request.user.has_perm("activities.manage_activity", activity):
+        raise NotFound(code="activities.activity.not_found")
+    return selectors.signups_of(activity=activity)

@@ -165,3 +165,57 @@ class Certificate(RegionBound):
 
     def __str__(self) -> str:
         return self.number
+
+
+class SignUpStatus(models.TextChoices):
+    SIGNED_UP = "signed_up", _("已报名")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class SignUp(RegionBound):
+    """A volunteer's place at an activity and their attendance: `signed_in_at` and
+    `signed_out_at` are set by scanning the activity's QR codes (or by the organiser on the
+    sign-in sheet); sign-out submits the service record (`record`) for verification. One row
+    per (activity, volunteer); signing in without signing up first creates it (walk-in)."""
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("活动"), on_delete=models.PROTECT, related_name="signups"
+    )
+    volunteer = models.ForeignKey(
+        "volunteers.Volunteer",
+        verbose_name=_("志愿者"),
+        on_delete=models.PROTECT,
+        related_name="activity_signups",
+    )
+    status = models.CharField(
+        _("报名状态"), max_length=10, choices=SignUpStatus.choices, default=SignUpStatus.SIGNED_UP
+    )
+    signed_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+    signed_out_at = models.DateTimeField(_("签退时间"), null=True, blank=True)
+    record = models.OneToOneField(
+        ServiceRecord,
+        verbose_name=_("服务记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="signup",
+    )
+    created_at = models.DateTimeField(_("报名时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("活动报名")
+        verbose_name_plural = _("活动报名")
+        constraints = [
+            county_code_check(),
+            models.UniqueConstraint(
+                fields=["activity", "volunteer"], name="activities_signup_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(signed_out_at__isnull=True)
+                | Q(signed_in_at__isnull=False, signed_out_at__gt=models.F("signed_in_at")),
+                name="activities_signup_window",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer_id} @ {self.activity_id}"

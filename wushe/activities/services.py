@@ -3,15 +3,16 @@ through `timebank.services.coins_earn` in the same transaction (idempotent per r
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.core import signing
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wushe.accounts.roles import WRITER_ROLES
+from wushe.accounts.roles import WRITER_ROLES, Role
 from wushe.accounts.scoping import in_scope
 from wushe.audit.services import audit_record
 from wushe.core.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -19,11 +20,23 @@ from wushe.timebank import selectors as tb_selectors
 from wushe.timebank import services as tb
 from wushe.volunteers.models import Volunteer
 
-from .models import Activity, Certificate, RecordStatus, ServiceRecord, minutes_of
+from .models import (
+    Activity,
+    Certificate,
+    RecordStatus,
+    ServiceRecord,
+    SignUp,
+    SignUpStatus,
+    minutes_of,
+)
 
 
 def _invalid(code: str, field: str, message: str) -> ValidationFailed:
     return ValidationFailed(message, code=f"activities.{code}", fields={field: [message]})
+
+
+# Who may create an activity: the writer roles and social organisations' staff, in scope.
+ORGANISER_ROLES = WRITER_ROLES | {Role.ORG_STAFF}
 
 
 def _may_manage(actor: Any, activity: Activity) -> bool:
@@ -40,7 +53,7 @@ def activity_create(
     actor: Any,
     description: str = "",
 ) -> Activity:
-    if not in_scope(actor, region_code, WRITER_ROLES):
+    if not in_scope(actor, region_code, ORGANISER_ROLES):
         raise NotFound(code="activities.region.out_of_scope")
     title = str(title or "").strip()
     if not title:
@@ -300,3 +313,166 @@ def certificate_issue(*, volunteer: Volunteer, actor: Any) -> Certificate:
             changes={"number": certificate.number, "minutes": certificate.minutes},
         )
     return certificate
+
+
+# --- Sign-up and attendance (QR codes) -------------------------------------------------------
+
+SCAN_SALT = "wushe.activities.scan"
+SCAN_VALID_SECONDS = 300  # a QR code shown on the organiser's screen is valid for 5 minutes
+SIGN_IN_EARLY = timedelta(hours=1)  # sign-in opens an hour before the start
+SCAN_ACTIONS = ("in", "out")
+
+
+def scan_token(*, activity: Activity, action: str) -> str:
+    """The signed, time-limited token a QR code carries (activity and action; the signature
+    makes it unforgeable, the timestamp makes a photo of the screen useless after
+    `SCAN_VALID_SECONDS`)."""
+    if action not in SCAN_ACTIONS:
+        raise ValueError(action)
+    return signing.TimestampSigner(salt=SCAN_SALT).sign(f"{activity.pk}.{action}")
+
+
+def scan_read(token: str) -> tuple[Activity, str]:
+    """The activity and action of a scanned token; 409 `activities.scan.expired` when it is
+    older than `SCAN_VALID_SECONDS`, 404 when it is forged or unknown."""
+    signer = signing.TimestampSigner(salt=SCAN_SALT)
+    try:
+        value = signer.unsign(token, max_age=SCAN_VALID_SECONDS)
+    except signing.SignatureExpired:
+        raise Conflict(
+            _("二维码已过期，请重新扫描组织者屏幕上的二维码。"), code="activities.scan.expired"
+        ) from None
+    except signing.BadSignature:
+        raise NotFound(code="activities.scan.invalid") from None
+    pk, _sep, action = value.partition(".")
+    activity = Activity.objects.filter(pk=int(pk) if pk.isdigit() else 0).first()
+    if activity is None or action not in SCAN_ACTIONS:
+        raise NotFound(code="activities.scan.invalid")
+    return activity, action
+
+
+def _own(actor: Any, volunteer: Volunteer) -> bool:
+    return volunteer.user_id is not None and volunteer.user_id == getattr(actor, "pk", None)
+
+
+def signup_create(*, activity: Activity, volunteer: Volunteer, actor: Any) -> SignUp:
+    """Sign up (or sign up again after cancelling); signing up twice returns the same row."""
+    if not _own(actor, volunteer) and not _may_manage(actor, activity):
+        raise NotFound(code="activities.activity.not_found")
+    if timezone.now() >= activity.ends_at:
+        raise Conflict(_("活动已结束，不能报名。"), code="activities.signup.closed")
+    with transaction.atomic():
+        signup, created = SignUp.objects.select_for_update().get_or_create(
+            activity=activity,
+            volunteer=volunteer,
+            defaults={"region_id": activity.region_id, "county_code": activity.county_code},
+        )
+        if not created and signup.status == SignUpStatus.SIGNED_UP:
+            return signup
+        signup.status = SignUpStatus.SIGNED_UP
+        signup.save(update_fields=["status"])
+        audit_record(
+            action="activities.signup.created",
+            actor=actor,
+            target=signup,
+            region_code=signup.region_id,
+            changes={"activity": activity.pk, "volunteer": volunteer.pk},
+        )
+    return signup
+
+
+def signup_cancel(*, signup: SignUp, actor: Any) -> SignUp:
+    with transaction.atomic():
+        locked = SignUp.objects.select_for_update().select_related("activity", "volunteer")
+        locked_signup = locked.get(pk=signup.pk)
+        if not _own(actor, locked_signup.volunteer) and not _may_manage(
+            actor, locked_signup.activity
+        ):
+            raise NotFound(code="activities.signup.not_found")
+        if locked_signup.signed_in_at is not None:
+            raise Conflict(_("已签到，不能取消报名。"), code="activities.signup.signed_in")
+        if locked_signup.status == SignUpStatus.CANCELLED:
+            return locked_signup
+        locked_signup.status = SignUpStatus.CANCELLED
+        locked_signup.save(update_fields=["status"])
+        audit_record(
+            action="activities.signup.cancelled",
+            actor=actor,
+            target=locked_signup,
+            region_code=locked_signup.region_id,
+        )
+    return locked_signup
+
+
+def sign_in(*, activity: Activity, volunteer: Volunteer, actor: Any) -> SignUp:
+    """Sign in now (by the volunteer through a scanned code, or by the organiser on the sheet).
+    Open from an hour before the start until the end; signing in twice keeps the first time."""
+    if not _own(actor, volunteer) and not _may_manage(actor, activity):
+        raise NotFound(code="activities.activity.not_found")
+    now = timezone.now()
+    if now < activity.starts_at - SIGN_IN_EARLY or now >= activity.ends_at:
+        raise Conflict(_("不在活动签到时间内。"), code="activities.sign_in.closed")
+    with transaction.atomic():
+        signup, _created = SignUp.objects.select_for_update().get_or_create(
+            activity=activity,
+            volunteer=volunteer,
+            defaults={"region_id": activity.region_id, "county_code": activity.county_code},
+        )
+        if signup.signed_in_at is not None:
+            return signup
+        signup.status = SignUpStatus.SIGNED_UP
+        signup.signed_in_at = now
+        signup.save(update_fields=["status", "signed_in_at"])
+        audit_record(
+            action="activities.signup.signed_in",
+            actor=actor,
+            target=signup,
+            region_code=signup.region_id,
+            changes={"at": now.isoformat()},
+        )
+    return signup
+
+
+def sign_out(
+    *, activity: Activity, volunteer: Volunteer, actor: Any, travel_minutes: int = 0
+) -> SignUp:
+    """Sign out now: submits the service record (sign-in to sign-out, minus travel) for the
+    organiser's verification, in the same transaction. Signing out twice returns the first."""
+    if not _own(actor, volunteer) and not _may_manage(actor, activity):
+        raise NotFound(code="activities.activity.not_found")
+    now = timezone.now()
+    with transaction.atomic():
+        signup = (
+            SignUp.objects.select_for_update()
+            .filter(activity=activity, volunteer=volunteer)
+            .first()
+        )
+        if signup is None or signup.signed_in_at is None:
+            raise Conflict(_("请先签到。"), code="activities.sign_out.not_signed_in")
+        if signup.signed_out_at is not None:
+            return signup
+        if minutes_of(signup.signed_in_at, now, travel_minutes) <= 0:
+            raise Conflict(
+                _("签到后服务不足 1 分钟（扣除路途时间后），暂不能签退。"),
+                code="activities.sign_out.too_early",
+            )
+        record = record_submit(
+            activity=activity,
+            volunteer=volunteer,
+            signed_in_at=signup.signed_in_at,
+            signed_out_at=now,
+            travel_minutes=travel_minutes,
+            content=activity.title,
+            actor=actor,
+        )
+        signup.signed_out_at = now
+        signup.record = record
+        signup.save(update_fields=["signed_out_at", "record"])
+        audit_record(
+            action="activities.signup.signed_out",
+            actor=actor,
+            target=signup,
+            region_code=signup.region_id,
+            changes={"record": record.pk, "minutes": record.minutes},
+        )
+    return signup
