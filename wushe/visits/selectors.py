@@ -1,0 +1,461 @@
+"""Scoped reads of visits: due lists, overdue overviews and the monthly visit rate.
+
+Every period is counted on Shanghai days (`Visit.visited_on`, `Enrolment.last_visited_on`),
+never on the database's idea of "today": the caller passes `today`
+(`timezone.localdate()` by default), so tests freeze one clock and every database agrees.
+
+Due and overdue (per enrolment, `today` given):
+- its *period* is the week / month / quarter of its frequency containing today; under an
+  extreme-weather override covering its region today, the more frequent of the two;
+- **pending**: no visit yet in the current period; its deadline (`due_by`) is the period's
+  last day; **due this week**: pending with the deadline on or before this Sunday;
+- **overdue**: the whole previous period of its *regular* frequency passed without a visit,
+  and none since (enrolled before the current period began). An override tightens what is
+  due, not what is already late: a week of storm warnings does not turn everyone visited
+  last month into "overdue" on its first morning.
+
+Monthly visit rate for a month (`monthly_visit_rate`), computed in the database:
+- denominator: enrolments on the list the whole month (enrolled on or before its first day,
+  not ended before its last) and due in it: weekly and monthly ones every month, quarterly ones
+  in the quarter's last month;
+- numerator: those of them visited as often as required: weekly ≥ 4 visits in the month,
+  monthly ≥ 1 in the month, quarterly ≥ 1 in the quarter up to the month's end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Substr
+from django.utils import timezone
+
+from wushe.accounts.roles import WORKER_ROLES
+from wushe.accounts.scoping import NATIONWIDE, scope_prefixes, scope_q
+from wushe.core.errors import NotFound
+from wushe.regions import codes
+
+from . import periods
+from .models import (
+    DEFAULT_FREQUENCY,
+    DEFAULT_RULES,
+    FREQUENCY_RANK,
+    REQUIRED_PER_MONTH,
+    Enrolment,
+    Frequency,
+    FrequencyPolicy,
+    Visit,
+    VisitRule,
+    WeatherOverride,
+)
+
+BUCKET_WEEK = "week"
+BUCKET_PENDING = "pending"
+BUCKET_OVERDUE = "overdue"
+BUCKET_ALL = "all"
+BUCKETS = (BUCKET_WEEK, BUCKET_PENDING, BUCKET_OVERDUE, BUCKET_ALL)
+
+
+def region_q(prefix: str, field: str = "region") -> Q:
+    """Rows under a region given by its significant prefix ('' = everywhere)."""
+    if not prefix:
+        return Q()
+    low, high = codes.scope_range(prefix)
+    return Q(**{f"{field}__gte": low, f"{field}__lte": high})
+
+
+def _visible_q(user: Any) -> Q | None:
+    """Enrolments the user may see: WORKER_ROLES scope, plus the ones assigned to them.
+    None = everything."""
+    prefixes = scope_prefixes(user, WORKER_ROLES)
+    if NATIONWIDE in prefixes:
+        return None
+    mine = Q(visitor_id=user.pk) if getattr(user, "is_authenticated", False) else Q(pk__in=[])
+    if not prefixes:
+        return mine
+    return scope_q(user, "region", WORKER_ROLES) | mine
+
+
+def enrolments_visible(*, user: Any) -> QuerySet[Enrolment]:
+    q = _visible_q(user)
+    qs = Enrolment.objects.all() if q is None else Enrolment.objects.filter(q)
+    return qs.select_related("resident", "region", "visitor")
+
+
+def enrolment_get(*, user: Any, enrolment_id: int) -> Enrolment:
+    obj = enrolments_visible(user=user).filter(pk=enrolment_id).first()
+    if obj is None:
+        raise NotFound()
+    return obj
+
+
+def visit_get(*, user: Any, visit_id: int) -> Visit:
+    visit = (
+        Visit.objects.select_related("enrolment", "enrolment__resident", "region")
+        .filter(pk=visit_id)
+        .first()
+    )
+    if visit is None or not user.has_perm("visits.view_enrolment", visit.enrolment):
+        raise NotFound()
+    return visit
+
+
+def visits_of(enrolment: Enrolment) -> QuerySet[Visit]:
+    return Visit.objects.filter(county_code=enrolment.county_code, enrolment=enrolment).order_by(
+        "-visited_at", "-id"
+    )
+
+
+# --- plan resolution ------------------------------------------------------------------------
+
+
+def _chain(region_code: str) -> list[str]:
+    """The region and its ancestors, most specific first."""
+    return [region_code, *reversed(codes.ancestor_codes(region_code))]
+
+
+def rules_for(region_code: str) -> dict[str, tuple[str, bool, bool]]:
+    """tag -> (risk level, severe only, active) in force for a community: for each tag the
+    most specific region's rule, else DEFAULT_RULES."""
+    chain = _chain(region_code)
+    found: dict[str, tuple[int, tuple[str, bool, bool]]] = {}
+    for rule in VisitRule.objects.filter(region_id__in=chain):
+        depth = chain.index(rule.region_id)
+        if rule.tag not in found or depth < found[rule.tag][0]:
+            found[rule.tag] = (depth, (rule.risk_level, rule.severe_only, rule.active))
+    result = {tag: (risk, severe, True) for tag, (risk, severe) in DEFAULT_RULES.items()}
+    result.update({tag: value for tag, (_depth, value) in found.items()})
+    return result
+
+
+def frequencies_for(region_code: str) -> dict[str, str]:
+    """risk level -> regular frequency in force for a community."""
+    chain = _chain(region_code)
+    found: dict[str, tuple[int, str]] = {}
+    for policy in FrequencyPolicy.objects.filter(region_id__in=chain):
+        depth = chain.index(policy.region_id)
+        if policy.risk_level not in found or depth < found[policy.risk_level][0]:
+            found[policy.risk_level] = (depth, policy.frequency)
+    result = dict(DEFAULT_FREQUENCY)
+    result.update({level: freq for level, (_depth, freq) in found.items()})
+    return result
+
+
+def overrides_active(*, prefix: str = "", today: date) -> list[WeatherOverride]:
+    """Overrides in force today that cover any part of the region `prefix` (those set above it
+    and those set inside it)."""
+    if prefix:
+        code = prefix.ljust(12, "0")
+        q = Q(region_id__in=[*codes.ancestor_codes(code), code]) | region_q(prefix)
+    else:
+        q = Q()
+    return list(
+        WeatherOverride.objects.filter(q, starts_on__lte=today, ends_on__gte=today).select_related(
+            "region"
+        )
+    )
+
+
+def _effective_frequency(overrides: list[WeatherOverride]) -> Any:
+    """An expression: the enrolment's frequency, tightened by the overrides covering it."""
+    whens = []
+    for override in sorted(overrides, key=lambda o: FREQUENCY_RANK[Frequency(o.frequency)]):
+        rank = FREQUENCY_RANK[Frequency(override.frequency)]
+        looser = [f for f, r in FREQUENCY_RANK.items() if r > rank]
+        whens.append(
+            When(
+                region_q(codes.significant_prefix(override.region_id)) & Q(frequency__in=looser),
+                then=Value(override.frequency),
+            )
+        )
+    if not whens:
+        return F("frequency")
+    return Case(*whens, default=F("frequency"))
+
+
+def _by_frequency(field: str, values: dict[str, date]) -> Case:
+    return Case(
+        *(When(**{field: f}, then=Value(d, output_field=DateField())) for f, d in values.items()),
+        output_field=DateField(),
+    )
+
+
+def with_due(
+    queryset: QuerySet[Enrolment], *, today: date, overrides: list[WeatherOverride]
+) -> QuerySet[Enrolment]:
+    """Annotate `effective_frequency`, `period_start`, `due_by` (deadline of the current
+    period), `regular_start` and `previous_start` (of the regular frequency), `pending` and
+    `overdue` (booleans as 0/1)."""
+    freqs = list(Frequency)
+    qs = queryset.annotate(effective_frequency=_effective_frequency(overrides))
+    qs = qs.annotate(
+        period_start=_by_frequency(
+            "effective_frequency", {f: periods.period_start(f, today) for f in freqs}
+        ),
+        due_by=_by_frequency("effective_frequency", {f: periods.period_end(f, today) for f in freqs}),
+        regular_start=_by_frequency("frequency", {f: periods.period_start(f, today) for f in freqs}),
+        previous_start=_by_frequency(
+            "frequency", {f: periods.previous_period_start(f, today) for f in freqs}
+        ),
+    )
+    return qs.annotate(
+        pending=Case(
+            When(
+                Q(last_visited_on__isnull=True) | Q(last_visited_on__lt=F("period_start")),
+                then=Value(1),
+            ),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        overdue=Case(
+            When(
+                (Q(last_visited_on__isnull=True) | Q(last_visited_on__lt=F("previous_start")))
+                & Q(enrolled_on__lt=F("regular_start")),
+                then=Value(1),
+            ),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class DueFilter:
+    bucket: str = BUCKET_WEEK
+    mine: bool = False
+    region: str = ""  # significant prefix inside the user's scope
+    group: str = ""
+    q: str = ""  # part of a name
+
+
+def due_list(*, user: Any, filters: DueFilter, today: date | None = None) -> QuerySet[Enrolment]:
+    """Current enrolments the user may see, annotated by `with_due`, in the chosen bucket,
+    most urgent first (overdue, then by deadline)."""
+    day = today or timezone.localdate()
+    qs = enrolments_visible(user=user).filter(ended_on__isnull=True)
+    if filters.mine:
+        qs = qs.filter(visitor_id=user.pk)
+    if filters.region:
+        qs = qs.filter(region_q(filters.region))
+    if filters.group:
+        qs = qs.filter(group=filters.group)
+    if filters.q:
+        qs = qs.filter(resident__name__contains=filters.q)
+    qs = with_due(qs, today=day, overrides=overrides_active(prefix=filters.region, today=day))
+    if filters.bucket == BUCKET_WEEK:
+        qs = qs.filter(pending=1, due_by__lte=periods.week_end(day))
+    elif filters.bucket == BUCKET_PENDING:
+        qs = qs.filter(pending=1)
+    elif filters.bucket == BUCKET_OVERDUE:
+        qs = qs.filter(overdue=1)
+    return qs.order_by("-overdue", "-pending", "due_by", "region_id", "resident__name", "id")
+
+
+def due_counts(*, user: Any, filters: DueFilter, today: date | None = None) -> dict[str, int]:
+    """Counts of the buckets for the tabs, in one query."""
+    day = today or timezone.localdate()
+    base = due_list(user=user, filters=DueFilter(**{**filters.__dict__, "bucket": BUCKET_ALL}), today=day)
+    week_end = periods.week_end(day)
+    result = base.order_by().aggregate(
+        all=Count("id"),
+        pending=Count("id", filter=Q(pending=1)),
+        week=Count("id", filter=Q(pending=1, due_by__lte=week_end)),
+        overdue=Count("id", filter=Q(overdue=1)),
+    )
+    return {key: int(value or 0) for key, value in result.items()}
+
+
+# --- overview and rate ----------------------------------------------------------------------
+
+
+def _visits_between(lo: date, hi: date) -> Any:
+    """Subquery: visits of the outer enrolment on Shanghai days lo..hi."""
+    return Coalesce(
+        Subquery(
+            Visit.objects.filter(
+                county_code=OuterRef("county_code"),
+                enrolment_id=OuterRef("pk"),
+                visited_on__gte=lo,
+                visited_on__lte=hi,
+            )
+            .order_by()
+            .values("enrolment_id")
+            .annotate(n=Count("id"))
+            .values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def _rate_queryset(prefix: str, month: date, group: str = "") -> QuerySet[Enrolment]:
+    first = periods.month_start(month)
+    last = periods.month_end(month)
+    qs = Enrolment.objects.filter(
+        region_q(prefix),
+        Q(ended_on__isnull=True) | Q(ended_on__gte=last),
+        enrolled_on__lte=first,
+    )
+    if group:
+        qs = qs.filter(group=group)
+    if not periods.is_quarter_end_month(first):
+        qs = qs.exclude(frequency=Frequency.QUARTERLY)
+    qs = qs.annotate(
+        in_month=_visits_between(first, last),
+        in_quarter=_visits_between(periods.quarter_start(first), last),
+    )
+    return qs.annotate(
+        met=Case(
+            When(
+                frequency=Frequency.WEEKLY,
+                in_month__gte=REQUIRED_PER_MONTH[Frequency.WEEKLY],
+                then=Value(1),
+            ),
+            When(
+                frequency=Frequency.MONTHLY,
+                in_month__gte=REQUIRED_PER_MONTH[Frequency.MONTHLY],
+                then=Value(1),
+            ),
+            When(
+                frequency=Frequency.QUARTERLY,
+                in_quarter__gte=REQUIRED_PER_MONTH[Frequency.QUARTERLY],
+                then=Value(1),
+            ),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Rate:
+    """numerator / denominator; `value` is None when nobody was due (not 0%)."""
+
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        if not self.denominator:
+            return None
+        return self.numerator / self.denominator
+
+
+def monthly_visit_rate(*, prefix: str, month: date, group: str = "") -> Rate:
+    """The monthly visit rate of a region (significant prefix; '' = everywhere) for the month
+    containing `month` (see the module docstring). No scope check: callers check who asks."""
+    row = _rate_queryset(prefix, month, group).aggregate(num=Sum("met"), den=Count("id"))
+    return Rate(numerator=int(row["num"] or 0), denominator=int(row["den"] or 0))
+
+
+def monthly_visit_rate_by_region(
+    *, prefix: str, month: date, digits: int, group: str = ""
+) -> dict[str, Rate]:
+    """The rate per sub-region: keys are the first `digits` digits of the community code
+    (2 province, 4 city, 6 county, 9 township, 12 community). Regions with nobody due are
+    absent."""
+    rows = (
+        _rate_queryset(prefix, month, group)
+        .annotate(area=Substr("region_id", 1, digits))
+        .order_by()
+        .values("area")
+        .annotate(num=Sum("met"), den=Count("id"))
+    )
+    return {
+        row["area"]: Rate(numerator=int(row["num"] or 0), denominator=int(row["den"] or 0))
+        for row in rows
+    }
+
+
+@dataclass(frozen=True)
+class CommunityOverview:
+    code: str
+    name: str
+    enrolled: int
+    pending: int
+    overdue: int
+    rate: Rate
+
+
+def overview_by_community(
+    *, user: Any, prefix: str = "", today: date | None = None
+) -> list[CommunityOverview]:
+    """Per community in the user's scope (under `prefix`): people enrolled, pending, overdue
+    today, and this month's visit rate so far. Communities with the most overdue first."""
+    from wushe.regions.models import Region
+
+    day = today or timezone.localdate()
+    qs = Enrolment.objects.filter(scope_q(user, "region", WORKER_ROLES), ended_on__isnull=True)
+    if prefix:
+        qs = qs.filter(region_q(prefix))
+    qs = with_due(qs, today=day, overrides=overrides_active(prefix=prefix, today=day))
+    rows = list(
+        qs.order_by()
+        .values("region_id")
+        .annotate(
+            enrolled=Count("id"),
+            pending=Count("id", filter=Q(pending=1)),
+            overdue=Count("id", filter=Q(overdue=1)),
+        )
+    )
+    rates: dict[str, Rate] = {}
+    for part in [prefix] if prefix else scope_prefixes(user, WORKER_ROLES):
+        rates.update(monthly_visit_rate_by_region(prefix=part, month=day, digits=12))
+    names = dict(
+        Region.objects.filter(code__in=[r["region_id"] for r in rows]).values_list("code", "name")
+    )
+    result = [
+        CommunityOverview(
+            code=row["region_id"],
+            name=names.get(row["region_id"], row["region_id"]),
+            enrolled=row["enrolled"],
+            pending=row["pending"],
+            overdue=row["overdue"],
+            rate=rates.get(row["region_id"], Rate(0, 0)),
+        )
+        for row in rows
+    ]
+    result.sort(key=lambda c: (-c.overdue, -c.pending, c.code))
+    return result
+
+
+def eligible_visitors(enrolment: Enrolment) -> list[tuple[int, str, str]]:
+    """(user id, display name, role) of users who may be made responsible for visiting the
+    enrolment: a live grant of a visitor role on its community or above."""
+    from wushe.accounts.models import RoleGrant
+
+    from .rules import VISITOR_ROLES
+
+    chain = [enrolment.region_id, *codes.ancestor_codes(enrolment.region_id)]
+    rows = (
+        RoleGrant.objects.filter(
+            role__in=sorted(VISITOR_ROLES), region_id__in=chain, revoked_at__isnull=True
+        )
+        .select_related("user")
+        .order_by("role", "user__display_name", "user_id")
+    )
+    seen: set[int] = set()
+    result: list[tuple[int, str, str]] = []
+    for grant in rows:
+        if grant.user_id in seen or not grant.user.is_active:
+            continue
+        seen.add(grant.user_id)
+        result.append(
+            (grant.user_id, grant.user.display_name or grant.user.get_username(), grant.role)
+        )
+    return result
