@@ -12,4 +12,7 @@ class IndicatorsConfig(AppConfig):
         # (wushe.indicators.registry).
         from django.utils.module_loading import autodiscover_modules
 
+        from . import refresh
+
         autodiscover_modules("indicators")
+        refresh.connect()

@@ -129,11 +129,11 @@ class Indicator:
     unit: Any  # display unit, e.g. _("%"), _("个/万人")
     numerator: Measure
     denominator: Measure | None = None
-    scale: int = 1
+    scale: Decimal | int = 1
     definition: Any = ""  # how it is computed, in words
     source: Any = ""  # the document that names the indicator and its target
     direction: Direction = Direction.HIGHER
-    target: Decimal | int | float | None = None
+    target: Decimal | int | str | None = None
     close: Decimal = Decimal("0.1")
     topic: Any = ""
     order: int = 1000

@@ -1,0 +1,79 @@
+"""Incremental refresh: changed records mark their county dirty; a sweep recomputes it.
+
+The marks are written in the same transaction as the change (post_save / post_delete on every
+model a registered measure reads), so a rolled-back change leaves no mark and a committed one
+is never missed. `sweep()` (task `indicators.sweep`, command `wushe indicators sweep`) takes
+the marks and recomputes each marked subtree and its ancestors (engine.compute)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
+
+from wushe.regions import codes
+
+from . import engine
+from .models import DirtyMark, RefreshRun
+from .periods import Period
+from .registry import all_indicators
+
+_CONNECTED: set[type[models.Model]] = set()
+
+
+def watched_models() -> set[type[models.Model]]:
+    probe = Period.parse("2000")
+    found: set[type[models.Model]] = set()
+    for indicator in all_indicators():
+        for _part, measure in indicator.measures():
+            found.add(measure.rows(probe).model)
+    return found
+
+
+def mark_prefix(instance: Any) -> str | None:
+    """The subtree a changed record affects: its county (or its own region above that)."""
+    code = getattr(instance, "county_code", None)
+    if code:
+        return str(code)
+    region = getattr(instance, "region_id", None) or (
+        instance.pk if instance._meta.label_lower == "regions.region" else None
+    )
+    if not region:
+        return None
+    significant = codes.significant_prefix(str(region))
+    return significant[:6]
+
+
+def _on_change(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if kwargs.get("raw"):
+        return
+    prefix = mark_prefix(instance)
+    if prefix:
+        DirtyMark.objects.bulk_create([DirtyMark(county=prefix)], ignore_conflicts=True)
+
+
+def connect() -> None:
+    for model in watched_models():
+        if model in _CONNECTED:
+            continue
+        post_save.connect(_on_change, sender=model, dispatch_uid=f"indicators-{model._meta.label}")
+        post_delete.connect(
+            _on_change, sender=model, dispatch_uid=f"indicators-del-{model._meta.label}"
+        )
+        _CONNECTED.add(model)
+
+
+def sweep(years: list[int] | None = None) -> list[RefreshRun]:
+    """Recompute every marked subtree. Marks taken are deleted in the same transaction; a mark
+    written meanwhile (a newer change) survives for the next sweep."""
+    with transaction.atomic():
+        marks = list(DirtyMark.objects.select_for_update().values_list("pk", "county", "marked_at"))
+        DirtyMark.objects.filter(pk__in=[m[0] for m in marks]).delete()
+    prefixes = sorted({m[1] for m in marks}, key=len)
+    minimal: list[str] = []
+    for prefix in prefixes:
+        if not any(prefix.startswith(kept) for kept in minimal):
+            minimal.append(prefix)
+    chosen_years = years or engine.default_years()
+    return [engine.compute(years=chosen_years, prefix=p) for p in minimal]
