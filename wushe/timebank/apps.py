@@ -22,3 +22,23 @@ class TimebankConfig(AppConfig):
                 order=520,
             )
         )
+        nav.register(
+            nav.NavItem(
+                key="timebank_store",
+                label=_("爱心超市积分兑换"),
+                url_name="timebank:store",
+                permission="timebank.redeem_store",
+                description=_("用积分兑换社区爱心超市的物品。"),
+                order=525,
+            )
+        )
+        nav.register(
+            nav.NavItem(
+                key="timebank_pools",
+                label=_("时间银行管理"),
+                url_name="timebank:pools",
+                permission="timebank.view_pools",
+                description=_("社区公益池余额与明细，方案规则与兑换比率。"),
+                order=530,
+            )
+        )

@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Account
+from .models import Account, GiftPolicy, Scheme
 
 
 class MoveForm(forms.Form):
@@ -28,3 +28,51 @@ class MoveForm(forms.Form):
         field = self.fields["target"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Account.objects.filter(pk__in=[a.pk for a in targets])
+
+
+class RedeemForm(forms.Form):
+    """Redeem points for a charity-store item; the hidden key makes a double submit one
+    redemption."""
+
+    item = forms.IntegerField(widget=forms.HiddenInput)
+    quantity = forms.IntegerField(label=_("数量"), min_value=1, max_value=99, initial=1)
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"key": uuid.uuid4().hex, "quantity": 1})
+        super().__init__(*args, **kwargs)
+
+
+class SchemeForm(forms.Form):
+    """A scheme's rules, in hours (coins) or points as the user reads them."""
+
+    name = forms.CharField(label=_("名称"), max_length=100)
+    earn_per_hour = forms.IntegerField(
+        label=_("每服务小时存入（时间币方案为 60 分钟，即 1 个时间币）"), min_value=1
+    )
+    daily_earn_cap = forms.IntegerField(
+        label=_("每日存入上限（单位同上，留空为不限）"), min_value=1, required=False
+    )
+    storage_cap = forms.IntegerField(
+        label=_("个人存储上限（单位同上，留空为不限；超出部分捐入社区公益池）"),
+        min_value=1,
+        required=False,
+    )
+    redeem_min_age = forms.IntegerField(label=_("兑换年龄下限（周岁）"), min_value=0, max_value=120)
+    gift_policy = forms.ChoiceField(label=_("转赠范围"), choices=GiftPolicy.choices)
+    expiry_days = forms.IntegerField(
+        label=_("有效期（天，留空为长期有效）"), min_value=1, required=False
+    )
+    active = forms.BooleanField(label=_("启用"), required=False)
+
+
+class RateForm(forms.Form):
+    target = forms.ModelChoiceField(label=_("兑换为"), queryset=Scheme.objects.none())
+    numerator = forms.IntegerField(label=_("比率分子"), min_value=1)
+    denominator = forms.IntegerField(label=_("比率分母"), min_value=1)
+
+    def __init__(self, *args: Any, targets: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["target"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = targets

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, QuerySet, Sum, Window
+from django.db.models import F, Q, QuerySet, Sum, Window
 
 from wushe.accounts.roles import WORKER_ROLES
-from wushe.accounts.scoping import in_scope, scope_filter
+from wushe.accounts.scoping import NATIONWIDE, in_scope, scope_filter, scope_prefixes
 from wushe.core.errors import NotFound
 from wushe.regions import codes
 
-from .models import Account, Entry, Scheme, SchemeKind
+from .models import Account, Entry, Scheme, SchemeKind, Transfer, TransferKind
 
 
 def _accounts() -> QuerySet[Account]:
@@ -76,4 +76,54 @@ def gift_targets(*, account: Account) -> list[Account]:
         )
         .exclude(pk=account.pk)
         .order_by("pk")
+    )
+
+
+def schemes_in_scope(*, user: Any) -> QuerySet[Scheme]:
+    """Schemes a worker may see: those of regions in scope and of their ancestors (a
+    community worker sees the county scheme that covers them)."""
+    prefixes = scope_prefixes(user, WORKER_ROLES)
+    qs = Scheme.objects.select_related("region").order_by("code")
+    if NATIONWIDE in prefixes:
+        return qs
+    codes_seen: set[str] = set()
+    q = Q(pk__in=[])
+    for prefix in prefixes:
+        q |= Q(region__code__startswith=prefix)
+        full = (prefix + "0" * 12)[:12]
+        codes_seen.update(codes.ancestor_codes(full))
+    return qs.filter(q | Q(region_id__in=codes_seen))
+
+
+def scheme_get(*, user: Any, pk: int) -> Scheme:
+    scheme = schemes_in_scope(user=user).filter(pk=pk).first()
+    if scheme is None:
+        raise NotFound(code="timebank.scheme.not_found")
+    return scheme
+
+
+def store_goods(*, account: Account) -> QuerySet[Any]:
+    """Charity-store goods a points account can buy: listed items of active stores of the
+    holder's community or its township."""
+    from wushe.charity.models import StoreItem
+
+    region = account.region_id
+    township = region[:9] + "000"
+    return (
+        StoreItem.objects.filter(
+            store__region_id__in={region, township},
+            store__active=True,
+            active=True,
+        )
+        .select_related("store")
+        .order_by("store__name", "points_price", "name", "pk")
+    )
+
+
+def redemptions(*, account: Account) -> QuerySet[Transfer]:
+    return (
+        Transfer.objects.filter(subject=account, kind=TransferKind.REDEEM)
+        .exclude(store_item=None)
+        .select_related("store_item", "store_item__store")
+        .order_by("-pk")
     )

@@ -115,9 +115,55 @@ def scheme_create(
     return scheme
 
 
+SCHEME_EDITABLE = (
+    "name",
+    "earn_per_hour",
+    "daily_earn_cap",
+    "storage_cap",
+    "redeem_min_age",
+    "gift_policy",
+    "expiry_days",
+    "active",
+)
+
+
+def scheme_update(*, scheme: Scheme, changes: dict[str, Any], actor: Any) -> Scheme:
+    """Change a scheme's rules (a writer in the scheme's region). New rules apply to transfers
+    from now on; nothing already booked changes."""
+    if not _is_writer(actor, scheme.region_id):
+        raise NotFound(code="timebank.scheme.not_found")
+    unknown = set(changes) - set(SCHEME_EDITABLE)
+    if unknown:
+        raise _invalid("scheme.field", sorted(unknown)[0], _("该字段不能修改。"))
+    with transaction.atomic():
+        locked = Scheme.objects.select_for_update().get(pk=scheme.pk)
+        before = {k: getattr(locked, k) for k in changes}
+        for key, value in changes.items():
+            setattr(locked, key, value)
+        locked.full_clean(exclude=["region"])
+        if locked.gift_policy not in GiftPolicy.values:
+            raise _invalid("scheme.gift_policy", "gift_policy", _("转赠范围不正确。"))
+        locked.save(update_fields=list(changes))
+        audit_record(
+            action="timebank.scheme.updated",
+            actor=actor,
+            target=locked,
+            region_code=locked.region_id,
+            changes={k: [before[k], changes[k]] for k in changes if before[k] != changes[k]},
+        )
+    return locked
+
+
 def rate_set(
     *, source: Scheme, target: Scheme, numerator: int, denominator: int, actor: Any
 ) -> ExchangeRate:
+    """Set the rate source → target (a writer in the source scheme's region)."""
+    if not _is_writer(actor, source.region_id):
+        raise NotFound(code="timebank.scheme.not_found")
+    if source.pk == target.pk:
+        raise _invalid("rate.same", "target", _("请选择另一个方案。"))
+    numerator = _positive(numerator, "numerator")
+    denominator = _positive(denominator, "denominator")
     with transaction.atomic():
         rate, _created = ExchangeRate.objects.update_or_create(
             source=source,
