@@ -289,13 +289,10 @@ def test_residents_rate_only_projects_serving_them(world):
 
 def test_scope_hides_projects(world):
     project = world.propose()
-    visible = lambda key: (
-        selectors.project_search(user=world.users[key])
-        .filter(  # noqa: E731
-            pk=project.pk
-        )
-        .exists()
-    )
+
+    def visible(key):
+        return selectors.project_search(user=world.users[key]).filter(pk=project.pk).exists()
+
     assert visible("community_a") and visible("township") and visible("county")
     assert visible("org_staff") and visible("auditor") and visible("admin")
     assert not visible("community_b") and not visible("resident") and not visible("volunteer")
