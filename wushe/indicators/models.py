@@ -34,6 +34,9 @@ class IndicatorValue(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.region} {self.period}"
+
 
 class Staging(models.Model):
     """Scratch rows of one computation run (counts per record region); emptied after the run."""
@@ -47,6 +50,9 @@ class Staging(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["run", "period"], name="indicator_staging_run")]
+
+    def __str__(self) -> str:
+        return f"{self.run} {self.indicator} {self.part} {self.region}"
 
 
 class RefreshRun(models.Model):
@@ -68,6 +74,9 @@ class RefreshRun(models.Model):
         verbose_name_plural = _("指标计算记录")
         ordering = ["-started_at"]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.prefix or '*'} {self.years}"
+
 
 class DirtyMark(models.Model):
     """A county whose indicators must be recomputed because its records changed. Written in
@@ -80,6 +89,9 @@ class DirtyMark(models.Model):
     class Meta:
         verbose_name = _("待更新区县")
         verbose_name_plural = _("待更新区县")
+
+    def __str__(self) -> str:
+        return self.county
 
 
 class IndicatorTarget(models.Model):
@@ -107,6 +119,9 @@ class IndicatorTarget(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.region_id} {self.year}: {self.value}"
+
 
 class AnnualReport(models.Model):
     """Narrative of a region's annual report; the figures are always generated from the data."""
@@ -130,3 +145,6 @@ class AnnualReport(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["region", "year"], name="indicator_report_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.year}"
