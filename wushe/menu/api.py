@@ -235,11 +235,11 @@ class OrderDetail(OrderOut):
     actions: list[str]
 
 
-def _detail(request: HttpRequest, order_id: int) -> dict[str, Any]:
+def _detail(request: HttpRequest, order_id: int) -> ServiceOrder:
+    """The order as the caller sees it, with `actions`: what the caller may do next."""
     order = selectors.order_get(user=request.user, order_id=order_id)
-    data = OrderOut.from_orm(order).dict()
-    data["actions"] = rules.available_actions(request.user, order)
-    return data
+    order.actions = rules.available_actions(request.user, order)  # type: ignore[attr-defined]
+    return order
 
 
 class OrderQuery(Schema):
@@ -283,7 +283,7 @@ class OrderIn(Schema):
         "403 `menu.order.not_eligible`。"
     ),
 )
-def create_order(request: HttpRequest, payload: OrderIn) -> Status[dict[str, Any]]:
+def create_order(request: HttpRequest, payload: OrderIn) -> Status[ServiceOrder]:
     key = key_from_header(request.headers.get(HEADER))
     order, created = services.order_create(
         actor=request.user,
@@ -317,7 +317,7 @@ def order_satisfaction(request: HttpRequest, offering: int | None = None) -> dic
 
 
 @router.get("/orders/{order_id}", response=OrderDetail, summary="点单详情")
-def get_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
+def get_order(request: HttpRequest, order_id: int) -> ServiceOrder:
     return _detail(request, order_id)
 
 
@@ -339,19 +339,19 @@ class RatingIn(Schema):
 
 
 @router.post("/orders/{order_id}/confirm", response=OrderDetail, summary="服务方确认接单")
-def confirm(request: HttpRequest, order_id: int) -> dict[str, Any]:
+def confirm(request: HttpRequest, order_id: int) -> ServiceOrder:
     services.order_confirm(order_id=order_id, actor=request.user)
     return _detail(request, order_id)
 
 
 @router.post("/orders/{order_id}/decline", response=OrderDetail, summary="服务方婉拒")
-def decline(request: HttpRequest, order_id: int, payload: ReasonIn) -> dict[str, Any]:
+def decline(request: HttpRequest, order_id: int, payload: ReasonIn) -> ServiceOrder:
     services.order_decline(order_id=order_id, actor=request.user, reason=payload.reason)
     return _detail(request, order_id)
 
 
 @router.post("/orders/{order_id}/schedule", response=OrderDetail, summary="安排服务时间")
-def schedule(request: HttpRequest, order_id: int, payload: ScheduleIn) -> dict[str, Any]:
+def schedule(request: HttpRequest, order_id: int, payload: ScheduleIn) -> ServiceOrder:
     services.order_schedule(order_id=order_id, actor=request.user, when=payload.scheduled_for)
     return _detail(request, order_id)
 
@@ -365,7 +365,7 @@ def deliver(request: HttpRequest, order_id: int, payload: DeliverIn | None = Non
 
 
 @router.post("/orders/{order_id}/rate", response=OrderDetail, summary="居民评价（评单）")
-def rate(request: HttpRequest, order_id: int, payload: RatingIn) -> dict[str, Any]:
+def rate(request: HttpRequest, order_id: int, payload: RatingIn) -> ServiceOrder:
     services.order_rate(
         order_id=order_id, actor=request.user, rating=payload.rating, comment=payload.comment
     )

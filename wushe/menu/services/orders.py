@@ -43,6 +43,14 @@ class NotEligible(DomainError):
     code = "menu.order.not_eligible"
 
 
+class _Replay(Exception):
+    """Raised inside the order transaction when a twin under the same key won the lock."""
+
+    def __init__(self, order: ServiceOrder) -> None:
+        super().__init__(order.pk)
+        self.order = order
+
+
 def places_taken(offering: ServiceOffering, start: date) -> int:
     return ServiceOrder.objects.filter(
         county_code=offering.county_code,
@@ -147,6 +155,15 @@ def order_create(
             .only("pk", "active", "capacity", "price_fen", "subsidy_fen", "county_code")
             .get(county_code=offering.county_code, pk=offering.pk)
         )
+        if idempotency_key:
+            # A twin with the same key may have committed while this one waited for the lock.
+            twin = ServiceOrder.objects.filter(
+                county_code=resident.county_code,
+                ordered_by=user_or_none(actor),
+                idempotency_key=idempotency_key,
+            ).first()
+            if twin is not None:
+                raise _Replay(twin)
         if not locked.active:
             raise Conflict(_("该服务已下架，暂不接受点单。"), code=f"{ENTITY}.unavailable")
         holding = ServiceOrder.objects.filter(
@@ -195,15 +212,22 @@ def order_create(
         )
         return order
 
-    return idempotent_create(
-        model=ServiceOrder,
-        county_code=resident.county_code,
-        actor=actor,
-        key=idempotency_key,
-        fingerprint=print_,
-        create=create,
-        actor_field="ordered_by",
-    )
+    try:
+        return idempotent_create(
+            model=ServiceOrder,
+            county_code=resident.county_code,
+            actor=actor,
+            key=idempotency_key,
+            fingerprint=print_,
+            create=create,
+            actor_field="ordered_by",
+        )
+    except _Replay as replay:
+        if replay.order.idempotency_fingerprint != print_:
+            raise Conflict(
+                _("该幂等键已用于另一项不同内容的提交。"), code="idempotency.key_reused"
+            ) from None
+        return replay.order, False
 
 
 # --- transitions -----------------------------------------------------------------------------
