@@ -9,8 +9,10 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from wushe.core import nav
+        from wushe.demo.services import register_step
 
         from . import rules  # noqa: F401 - registers the permissions
+        from .demo import demo_timebank
 
         nav.register(
             nav.NavItem(
@@ -32,3 +34,4 @@ class ActivitiesConfig(AppConfig):
                 order=510,
             )
         )
+        register_step("timebank", demo_timebank)

@@ -528,6 +528,7 @@ def coins_gift(
     actor: Any,
     idempotency_key: str = "",
     memo: str = "",
+    nested: bool = False,
 ) -> tuple[Transfer, bool]:
     """Give coins to another person of the same scheme, within the scheme's gift policy."""
     src, dst = _load(source), _load(target)
@@ -554,6 +555,7 @@ def coins_gift(
         key=idempotency_key,
         body={"source": src.pk, "target": dst.pk, "amount": amount, "memo": memo},
         memo=memo,
+        nested=nested,
     )
 
 
@@ -565,6 +567,7 @@ def coins_donate(
     pool_region: str = "",
     idempotency_key: str = "",
     memo: str = "",
+    nested: bool = False,
 ) -> tuple[Transfer, bool]:
     """Donate to a community pool (the payer's own community unless `pool_region`)."""
     src = _load(source)
@@ -585,6 +588,7 @@ def coins_donate(
         key=idempotency_key,
         body={"source": src.pk, "pool": pool.pk, "amount": amount, "memo": memo},
         memo=memo,
+        nested=nested,
     )
 
 
@@ -604,6 +608,7 @@ def coins_redeem(
     quantity: int = 1,
     idempotency_key: str = "",
     memo: str = "",
+    nested: bool = False,
 ) -> tuple[Transfer, bool]:
     """Spend: the value goes back to the scheme's issuance account (retired). Time coins are
     redeemed for services from `scheme.redeem_min_age` (age unknown: refused); points buy a
@@ -665,6 +670,7 @@ def coins_redeem(
         store_item_id=item_id,
         quantity=quantity if item_id else 0,
         after=take_stock,
+        nested=nested,
     )
 
 
@@ -676,6 +682,7 @@ def coins_exchange(
     actor: Any,
     idempotency_key: str = "",
     memo: str = "",
+    nested: bool = False,
 ) -> tuple[Transfer, bool]:
     """Move value between schemes (通存通兑): `amount` units of the source scheme leave the
     payer for the source scheme's clearing account; the target scheme's clearing account pays
@@ -712,6 +719,7 @@ def coins_exchange(
         key=idempotency_key,
         body={"source": src.pk, "target": dst.pk, "amount": amount, "memo": memo},
         memo=memo,
+        nested=nested,
     )
 
 
