@@ -31,7 +31,7 @@ def show_errors(form: forms.Form, exc: DomainError) -> None:
 class Choices(forms.RadioSelect):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.attrs.setdefault("class", "req-choices")
+        self.attrs.setdefault("class", "vis-choices")
 
 
 class VisitForm(forms.Form):
@@ -53,26 +53,31 @@ class VisitForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("身体、居住、生活照料、精神状况等；不要写身份证号或电话。"),
     )
-    raise_request = forms.BooleanField(
-        label=_("发现需求，转为诉求交社区办理"), required=False
-    )
+    raise_request = forms.BooleanField(label=_("发现需求，转为诉求交社区办理"), required=False)
     category = forms.ModelChoiceField(
         label=_("诉求类别"), queryset=Term.objects.none(), required=False
     )
     request_description = forms.CharField(
-        label=_("需求说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("需求说明"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = terms(Vocabulary.REQUEST_CATEGORY)
+        category = self.fields["category"]
+        assert isinstance(category, forms.ModelChoiceField)
+        category.queryset = terms(Vocabulary.REQUEST_CATEGORY)
         if not self.is_bound:
-            self.initial.setdefault("visited_at", timezone.localtime().replace(second=0, microsecond=0))
+            self.initial.setdefault(
+                "visited_at", timezone.localtime().replace(second=0, microsecond=0)
+            )
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("raise_request"):
             if not data.get("category"):
                 self.add_error("category", _("请选择诉求类别。"))
@@ -82,14 +87,18 @@ class VisitForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    visitor_id = forms.TypedChoiceField(label=_("探访责任人"), coerce=int, required=False, empty_value=None)
+    visitor_id = forms.TypedChoiceField(
+        label=_("探访责任人"), coerce=int, required=False, empty_value=None
+    )
     grid_worker = forms.BooleanField(label=_("以网格员身份探访"), required=False)
 
     def __init__(self, *args: Any, visitors: list[tuple[int, str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from wushe.accounts.roles import Role
 
-        self.fields["visitor_id"].choices = [("", _("（不指定）"))] + [
+        field = self.fields["visitor_id"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("（不指定）"))] + [
             (uid, f"{name}（{Role(role).label}）") for uid, name, role in visitors
         ]
 
@@ -103,7 +112,9 @@ class EndForm(forms.Form):
 
 class EnrolForm(forms.Form):
     resident_id = forms.IntegerField(label=_("居民档案编号"), min_value=1)
-    risk_level = forms.ChoiceField(label=_("风险等级"), choices=RiskLevel.choices, initial=RiskLevel.MEDIUM)
+    risk_level = forms.ChoiceField(
+        label=_("风险等级"), choices=RiskLevel.choices, initial=RiskLevel.MEDIUM
+    )
     note = forms.CharField(label=_("纳入原因"), max_length=200, required=False)
 
 
@@ -123,10 +134,14 @@ class FrequencyForm(forms.Form):
 
 class OverrideForm(forms.Form):
     region = forms.CharField(label=_("区划代码"), max_length=12)
-    frequency = forms.ChoiceField(label=_("期间探访频次"), choices=Frequency.choices, initial=Frequency.WEEKLY)
+    frequency = forms.ChoiceField(
+        label=_("期间探访频次"), choices=Frequency.choices, initial=Frequency.WEEKLY
+    )
     starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(label=_("原因"), max_length=200, help_text=_("如：寒潮预警、高温天气、春节期间。"))
+    reason = forms.CharField(
+        label=_("原因"), max_length=200, help_text=_("如：寒潮预警、高温天气、春节期间。")
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

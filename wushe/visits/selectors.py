@@ -197,18 +197,23 @@ def _by_frequency(field: str, values: dict[str, date]) -> Case:
 
 def with_due(
     queryset: QuerySet[Enrolment], *, today: date, overrides: list[WeatherOverride]
-) -> QuerySet[Enrolment]:
+) -> QuerySet[Any]:
     """Annotate `effective_frequency`, `period_start`, `due_by` (deadline of the current
     period), `regular_start` and `previous_start` (of the regular frequency), `pending` and
     `overdue` (booleans as 0/1)."""
     freqs = list(Frequency)
-    qs = queryset.annotate(effective_frequency=_effective_frequency(overrides))
+    qs: QuerySet[Any] = queryset
+    qs = qs.annotate(effective_frequency=_effective_frequency(overrides))
     qs = qs.annotate(
         period_start=_by_frequency(
             "effective_frequency", {f: periods.period_start(f, today) for f in freqs}
         ),
-        due_by=_by_frequency("effective_frequency", {f: periods.period_end(f, today) for f in freqs}),
-        regular_start=_by_frequency("frequency", {f: periods.period_start(f, today) for f in freqs}),
+        due_by=_by_frequency(
+            "effective_frequency", {f: periods.period_end(f, today) for f in freqs}
+        ),
+        regular_start=_by_frequency(
+            "frequency", {f: periods.period_start(f, today) for f in freqs}
+        ),
         previous_start=_by_frequency(
             "frequency", {f: periods.previous_period_start(f, today) for f in freqs}
         ),
@@ -243,11 +248,11 @@ class DueFilter:
     q: str = ""  # part of a name
 
 
-def due_list(*, user: Any, filters: DueFilter, today: date | None = None) -> QuerySet[Enrolment]:
+def due_list(*, user: Any, filters: DueFilter, today: date | None = None) -> QuerySet[Any]:
     """Current enrolments the user may see, annotated by `with_due`, in the chosen bucket,
     most urgent first (overdue, then by deadline)."""
     day = today or timezone.localdate()
-    qs = enrolments_visible(user=user).filter(ended_on__isnull=True)
+    qs: QuerySet[Any] = enrolments_visible(user=user).filter(ended_on__isnull=True)
     if filters.mine:
         qs = qs.filter(visitor_id=user.pk)
     if filters.region:
@@ -269,7 +274,9 @@ def due_list(*, user: Any, filters: DueFilter, today: date | None = None) -> Que
 def due_counts(*, user: Any, filters: DueFilter, today: date | None = None) -> dict[str, int]:
     """Counts of the buckets for the tabs, in one query."""
     day = today or timezone.localdate()
-    base = due_list(user=user, filters=DueFilter(**{**filters.__dict__, "bucket": BUCKET_ALL}), today=day)
+    base = due_list(
+        user=user, filters=DueFilter(**{**filters.__dict__, "bucket": BUCKET_ALL}), today=day
+    )
     week_end = periods.week_end(day)
     result = base.order_by().aggregate(
         all=Count("id"),

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -89,9 +89,7 @@ def _region_code(raw: object) -> str:
 
 
 def _lock_enrolment(enrolment_id: int, actor: Any, perm: str) -> Enrolment:
-    county = (
-        Enrolment.objects.filter(pk=enrolment_id).values_list("county_code", flat=True).first()
-    )
+    county = Enrolment.objects.filter(pk=enrolment_id).values_list("county_code", flat=True).first()
     if county is None:
         raise NotFound()
     enrolment = Enrolment.objects.select_for_update().get(county_code=county, pk=enrolment_id)
@@ -145,7 +143,12 @@ def plan_rule_set(
             actor=actor,
             target=rule,
             region_code=region,
-            changes={"tag": tag, "risk_level": risk_level, "severe_only": severe_only, "active": active},
+            changes={
+                "tag": tag,
+                "risk_level": risk_level,
+                "severe_only": severe_only,
+                "active": active,
+            },
         )
     return rule
 
@@ -403,7 +406,9 @@ def enrolments_sync(*, prefix: str = "", today: date | None = None) -> SyncRepor
                 existing.group = _group_of(tags)
                 existing.risk_level = risk
                 existing.frequency = frequency(existing.region_id, risk)
-                existing.save(update_fields=["tags", "group", "risk_level", "frequency", "updated_at"])
+                existing.save(
+                    update_fields=["tags", "group", "risk_level", "frequency", "updated_at"]
+                )
                 report.updated += 1
         Enrolment.objects.bulk_create(new, batch_size=1000)
         report.enrolled = len(new)
@@ -412,9 +417,7 @@ def enrolments_sync(*, prefix: str = "", today: date | None = None) -> SyncRepor
             gone = enrolment.source == EnrolmentSource.RULE and resident_id not in wanted
             if inactive or gone:
                 enrolment.ended_on = max(day, enrolment.enrolled_on)
-                enrolment.end_reason = (
-                    _("居民已不在册") if inactive else _("不再符合纳入规则")
-                )
+                enrolment.end_reason = _("居民已不在册") if inactive else _("不再符合纳入规则")
                 enrolment.save(update_fields=["ended_on", "end_reason", "updated_at"])
                 report.ended += 1
         if report.enrolled or report.updated or report.ended:
@@ -590,9 +593,7 @@ def visit_record(
     if at > now + CLOCK_SKEW:
         raise _invalid("visited_at", "visits.visited_at.future", _("探访时间不能晚于现在。"))
     if at < now - MAX_BACKDATE:
-        raise _invalid(
-            "visited_at", "visits.visited_at.too_old", _("只能补录两个月内的探访。")
-        )
+        raise _invalid("visited_at", "visits.visited_at.too_old", _("只能补录两个月内的探访。"))
     text = _text(findings, "findings", _("探访记录"), 2000)
     if situation != Situation.NORMAL and not text:
         raise _invalid(
@@ -603,7 +604,13 @@ def visit_record(
         raise NotFound()
     day = periods.local_day(at)
     print_ = fingerprint(
-        {"enrolment": enrolment_id, "method": method, "at": at, "findings": text, "situation": situation}
+        {
+            "enrolment": enrolment_id,
+            "method": method,
+            "at": at,
+            "findings": text,
+            "situation": situation,
+        }
     )
     user = actor if getattr(actor, "is_authenticated", False) else None
 
@@ -737,7 +744,7 @@ def visits_sweep(*, today: date | None = None) -> SweepReport:
     day = today or timezone.localdate()
     report = SweepReport(sync=enrolments_sync(today=day))
     with transaction.atomic(durable=True):
-        qs = selectors.with_due(
+        qs: QuerySet[Any] = selectors.with_due(
             Enrolment.objects.filter(ended_on__isnull=True), today=day, overrides=[]
         ).filter(overdue=1)
         report.overdue = qs.count()

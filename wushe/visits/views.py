@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -35,8 +36,16 @@ from .forms import (
     VisitForm,
     show_errors,
 )
-from .models import DEFAULT_FREQUENCY, DEFAULT_RULES, Enrolment, FrequencyPolicy, Group, RiskLevel
-from .models import VisitRule, WeatherOverride
+from .models import (
+    DEFAULT_FREQUENCY,
+    DEFAULT_RULES,
+    Enrolment,
+    FrequencyPolicy,
+    Group,
+    RiskLevel,
+    VisitRule,
+    WeatherOverride,
+)
 from .rules import PLAN_ROLES
 
 
@@ -98,7 +107,9 @@ def due(request: HttpRequest) -> HttpResponse:
     for key, label in BUCKET_LABELS.items():
         query = base.copy()
         query["bucket"] = key
-        tabs.append({"key": key, "label": label, "count": counts.get(key, 0), "query": query.urlencode()})
+        tabs.append(
+            {"key": key, "label": label, "count": counts.get(key, 0), "query": query.urlencode()}
+        )
     return render_list(
         request,
         queryset=qs,
@@ -122,15 +133,12 @@ def _detail_context(request: HttpRequest, enrolment: Enrolment, **forms: Any) ->
     user = request.user
     can_manage = user.has_perm("visits.manage_enrolment", enrolment)
     today = timezone.localdate()
-    annotated = (
-        selectors.with_due(
-            Enrolment.objects.filter(pk=enrolment.pk),
-            today=today,
-            overrides=selectors.overrides_active(prefix=enrolment.region_id, today=today),
-        )
-        .values("effective_frequency", "due_by", "pending", "overdue")
-        .first()
+    one: QuerySet[Any] = selectors.with_due(
+        Enrolment.objects.filter(pk=enrolment.pk),
+        today=today,
+        overrides=selectors.overrides_active(prefix=enrolment.region_id, today=today),
     )
+    annotated = one.values("effective_frequency", "due_by", "pending", "overdue").first()
     return {
         "enrolment": enrolment,
         "resident": enrolment.resident,
@@ -164,7 +172,7 @@ def visit_new(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            visit, created = services.visit_record(
+            visit, _created = services.visit_record(
                 enrolment_id=enrolment.pk,
                 method=data["method"],
                 visited_at=data["visited_at"],
@@ -373,7 +381,9 @@ def plan(request: HttpRequest) -> HttpResponse:
                     messages.success(request, _("临时加密探访已设置，已通知相关探访责任人。"))
                     return redirect("visits:plan")
         except DomainError as exc:
-            target = {"rule": rule_form, "frequency": frequency_form}.get(which or "", override_form)
+            target = {"rule": rule_form, "frequency": frequency_form}.get(
+                which or "", override_form
+            )
             show_errors(target, exc)
     scope = scope_q(user, "region", PLAN_ROLES)
     today = timezone.localdate()
@@ -387,7 +397,8 @@ def plan(request: HttpRequest) -> HttpResponse:
                 "region"
             ),
             "default_rules": [
-                (Tag(tag).label, RiskLevel(risk).label, severe) for tag, (risk, severe) in DEFAULT_RULES.items()
+                (Tag(tag).label, RiskLevel(risk).label, severe)
+                for tag, (risk, severe) in DEFAULT_RULES.items()
             ],
             "default_frequency": [
                 (RiskLevel(level).label, freq) for level, freq in DEFAULT_FREQUENCY.items()

@@ -98,7 +98,9 @@ def test_enrolled_during_the_month_is_due_from_the_next(world):
 def test_rate_by_region_at_township_level(enrolled):
     with time_machine.travel(sh(2026, 10, 20, 9, 0), tick=False):
         record(enrolled, enrolled.dongshan, sh(2026, 10, 20, 8, 0))
-    rows = selectors.monthly_visit_rate_by_region(prefix="330481", month=date(2026, 10, 1), digits=12)
+    rows = selectors.monthly_visit_rate_by_region(
+        prefix="330481", month=date(2026, 10, 1), digits=12
+    )
     assert {k: (v.numerator, v.denominator) for k, v in rows.items()} == {
         "330481001003": (1, 1),
         "330481001007": (0, 2),
