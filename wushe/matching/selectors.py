@@ -1,0 +1,292 @@
+"""Reads of matching: settings for a place, the need a request stands for, and the ranked
+suggestions for dispatching it (volunteers from the supply index by a bounding box; the
+organisations and social workers the request loop finds eligible, ranked alongside)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from django.db.models import Avg, Count
+from django.utils import timezone
+
+from wushe.regions import codes
+
+from .engine import Instance, Limits, Need, Supplier, Weights
+from .engine.edges import build_edges
+from .engine.instance import COMPONENTS, FULL_WEEK
+from .models import MatchingSettings, SupplyProfile
+from .reasons import reason_text
+
+# Which volunteer skills can help with a request category (request categories and skills are
+# separate vocabularies, domain.md §7). Codes; a category not listed takes any skill.
+SKILLS_FOR: dict[str, tuple[str, ...]] = {
+    "daily_care": ("housekeeping", "companionship", "haircut", "driving"),
+    "health": ("medical", "first_aid", "driving"),
+    "culture": ("culture_arts", "photography", "digital"),
+    "psychological": ("psychology", "companionship"),
+    "legal_aid": ("legal",),
+    "environment": ("housekeeping", "repair"),
+    "dispute": ("legal", "psychology"),
+    "safety": ("repair", "first_aid"),
+    "other": ("companionship", "digital", "housekeeping", "repair"),
+}
+SUGGESTION_LIMIT = 10
+PERIOD_HOURS = ((6, 12), (12, 18), (18, 22))  # 上午, 下午, 晚上
+
+
+@dataclass
+class Suggestion:
+    type: str
+    id: int
+    name: str
+    score: float
+    distance_km: float | None
+    reason: str
+    components: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def value(self) -> str:
+        return f"{self.type}:{self.id}"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.score)
+
+
+def settings_for(region_code: str) -> tuple[Weights, Limits]:
+    chain = [*codes.ancestor_codes(region_code), region_code]
+    rows = {s.region_id: s for s in MatchingSettings.objects.filter(region_id__in=chain)}
+    for code in reversed(chain):
+        s = rows.get(code)
+        if s is not None:
+            return (
+                Weights(
+                    distance=s.weight_distance,
+                    skill=s.weight_skill,
+                    rating=s.weight_rating,
+                    reliability=s.weight_reliability,
+                    workload=s.weight_workload,
+                    familiarity=s.weight_familiarity,
+                ),
+                Limits(radius_km=s.radius_m / 1000, max_per_supplier=s.max_per_supplier),
+            )
+    return Weights(), Limits(max_per_supplier=2)
+
+
+def window_slots(start: datetime, end: datetime | None) -> int:
+    """The weekly slots (volunteers/availability.py bits) between start and end, local
+    time; 0 (any time) when there is no end or the window spans a week."""
+    if end is None or end - start >= timedelta(days=7):
+        return 0
+    start, end = timezone.localtime(start), timezone.localtime(end)
+    mask = 0
+    day = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    while day < end:
+        for period, (h0, h1) in enumerate(PERIOD_HOURS):
+            if day + timedelta(hours=h1) > start and day + timedelta(hours=h0) < end:
+                mask |= 1 << (day.weekday() * 3 + period)
+        day += timedelta(days=1)
+    return mask or FULL_WEEK
+
+
+def community_centre(region_code: str) -> tuple[float, float] | None:
+    """No region has coordinates in the register, so a community's centre is estimated as
+    the mean location of its indexed volunteers."""
+    row = SupplyProfile.objects.filter(
+        county_code=region_code[:6], region_id=region_code
+    ).aggregate(lat=Avg("latitude"), lon=Avg("longitude"))
+    if row["lat"] is None:
+        return None
+    return float(row["lat"]), float(row["lon"])
+
+
+def familiar_volunteers(request: Any) -> set[int]:
+    """Volunteers who handled an earlier request of the same resident."""
+    from wushe.requests.models import Assignment
+
+    if request.resident_id is None:
+        return set()
+    return set(
+        Assignment.objects.filter(
+            county_code=request.county_code,
+            request__resident_id=request.resident_id,
+            volunteer__isnull=False,
+        )
+        .exclude(request_id=request.pk)
+        .values_list("volunteer_id", flat=True)
+    )
+
+
+def request_need(request: Any, *, now: datetime | None = None) -> tuple[Need, bool]:
+    """The engine's view of a request; the flag says whether the location is estimated."""
+    lat = None if request.latitude is None else float(request.latitude)
+    lon = None if request.longitude is None else float(request.longitude)
+    estimated = False
+    if lat is None:
+        centre = community_centre(request.region_id)
+        if centre is not None:
+            lat, lon = centre
+            estimated = True
+    assigned = {
+        f"{a.handler_type}:{a.organization_id or a.volunteer_id or a.social_worker_id}"
+        for a in request.assignments.all()
+    }
+    priority = max(1, int(request.priority or 0) + 1)
+    need = Need(
+        id=f"request:{request.pk}",
+        lat=lat,
+        lon=lon,
+        region=request.region_id,
+        category=request.category.code,
+        skills=SKILLS_FOR.get(request.category.code, ()),
+        slots=window_slots(now or timezone.now(), request.resolve_due_at),
+        priority=priority,
+        familiar=tuple(f"volunteer:{v}" for v in familiar_volunteers(request)),
+        exclude=tuple(sorted(assigned)),
+    )
+    return need, estimated
+
+
+def nearby_volunteers(need: Need, radius_km: float, county_code: str) -> list[Supplier]:
+    """Indexed volunteers of the county inside the need's bounding box who could match it
+    (skill and time prefiltered here; the engine decides)."""
+    if need.lat is None or need.lon is None:
+        return []
+    dlat = radius_km / 110.57
+    dlon = radius_km / (111.32 * max(math.cos(math.radians(need.lat)), 0.01))
+    rows = SupplyProfile.objects.filter(
+        county_code=county_code,
+        latitude__gte=need.lat - dlat,
+        latitude__lte=need.lat + dlat,
+        longitude__gte=need.lon - dlon,
+        longitude__lte=need.lon + dlon,
+    ).values_list(
+        "ref_id",
+        "name",
+        "latitude",
+        "longitude",
+        "region_id",
+        "skills",
+        "availability",
+        "capacity",
+        "load",
+        "rating",
+        "reliability",
+    )
+    wanted = set(need.skills)
+    out = []
+    for ref, name, lat, lon, region, skills, avail, cap, load, rating, rel in rows:
+        if need.slots and not need.slots & avail:
+            continue
+        codes_ = tuple(skills.split(",")) if skills else ()
+        if wanted and not wanted.intersection(codes_):
+            continue
+        out.append(
+            Supplier(
+                id=f"volunteer:{ref}",
+                kind="volunteer",
+                name=name,
+                lat=lat,
+                lon=lon,
+                region=region,
+                skills=codes_,
+                availability=avail,
+                capacity=cap,
+                load=load,
+                rating=rating,
+                reliability=rel,
+            )
+        )
+    return out
+
+
+def _live_volunteers(ids: list[int], county_code: str) -> dict[int, int]:
+    """Active volunteers among `ids` with their open assignments right now."""
+    from wushe.requests.models import Assignment, AssignmentStatus
+    from wushe.volunteers.models import Volunteer, VolunteerStatus
+
+    active = set(
+        Volunteer.objects.filter(
+            county_code=county_code, pk__in=ids, status=VolunteerStatus.ACTIVE
+        ).values_list("pk", flat=True)
+    )
+    load = dict(
+        Assignment.objects.filter(county_code=county_code, volunteer_id__in=active)
+        .exclude(status=AssignmentStatus.DONE)
+        .values("volunteer_id")
+        .annotate(n=Count("id"))
+        .values_list("volunteer_id", "n")
+    )
+    return {v: load.get(v, 0) for v in active}
+
+
+def suggestions_for_request(
+    *, user: Any, request: Any, limit: int = SUGGESTION_LIMIT, now: datetime | None = None
+) -> list[Suggestion]:
+    """Eligible handlers of a request, best first, with the reason and the score breakdown.
+    The caller has checked that the user may handle the request."""
+    from wushe.requests.selectors import eligible_handlers
+
+    weights, limits = settings_for(request.region_id)
+    need, estimated = request_need(request, now=now)
+    suppliers = nearby_volunteers(need, need.radius_km or limits.radius_km, request.county_code)
+    for o in eligible_handlers(user=user, request=request):
+        if o.type in ("organization", "social_worker"):
+            suppliers.append(
+                Supplier(
+                    id=f"{o.type}:{o.id}",
+                    kind=o.type,
+                    name=o.name,
+                    categories=(need.category,),
+                    coverage=(request.region_id,),
+                    capacity=1000,
+                )
+            )
+    inst = Instance([need], suppliers, weights, limits)
+    edges = build_edges(inst, candidates=None)
+    order = np.lexsort((edges.supplier, edges.cost))
+    picked = [int(e) for e in order[: limit * 2]]
+    volunteer_ids = [
+        int(inst.suppliers[int(edges.supplier[e])].id.split(":")[1])
+        for e in picked
+        if inst.suppliers[int(edges.supplier[e])].kind == "volunteer"
+    ]
+    live = _live_volunteers(volunteer_ids, request.county_code) if volunteer_ids else {}
+    out: list[Suggestion] = []
+    for e in picked:
+        sup = inst.suppliers[int(edges.supplier[e])]
+        kind, _sep, ref = sup.id.partition(":")
+        load = sup.load
+        if kind == "volunteer":
+            if int(ref) not in live:
+                continue  # suspended, withdrawn or gone since the index was built
+            load = live[int(ref)]
+            if load >= sup.capacity:
+                continue
+        dist = float(edges.distance[e])
+        comps = {k: float(edges.components[e, i]) for i, k in enumerate(COMPONENTS)}
+        out.append(
+            Suggestion(
+                type=kind,
+                id=int(ref),
+                name=sup.name,
+                score=float(edges.score[e]),
+                distance_km=None if math.isnan(dist) else dist,
+                reason=reason_text(
+                    need=need,
+                    supplier=sup,
+                    distance_km=None if math.isnan(dist) else dist,
+                    components=comps,
+                    load=load,
+                    estimated=estimated,
+                ),
+                components=comps,
+            )
+        )
+        if len(out) >= limit:
+            break
+    return out
