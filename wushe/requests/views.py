@@ -345,11 +345,22 @@ def request_supervise(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @login_required
 def request_dispatch(request: HttpRequest, request_id: int) -> HttpResponse:
-    """The dispatch screen: eligible handlers of the request (unranked) or a department."""
+    """The dispatch screen: suggested handlers ranked with reasons (wushe.matching), the other
+    eligible handlers, or a department."""
+    from wushe.matching.selectors import suggestions_for_request
+
     obj = _get(request, request_id)
     if not rules.may_handle(request.user, obj):
         raise PermissionDenied
     options = selectors.eligible_handlers(user=request.user, request=obj)
+    suggestions = suggestions_for_request(user=request.user, request=obj)
+    # A suggested volunteer may live in a neighbouring community: offer them too.
+    offered = {(o.type, o.id) for o in options}
+    options += [
+        selectors.HandlerOption(s.type, s.id, s.name, "")
+        for s in suggestions
+        if (s.type, s.id) not in offered
+    ]
     form = DispatchForm(request.POST if request.method == "POST" else None, options=options)
     if request.method == "POST" and form.is_valid():
         specs = []
@@ -371,12 +382,20 @@ def request_dispatch(request: HttpRequest, request_id: int) -> HttpResponse:
             messages.success(request, _("已派单。"))
             return redirect("requests:detail", request_id=obj.pk)
     groups: dict[str, list[Any]] = {}
+    suggested = {(s.type, s.id) for s in suggestions}
     for option in options:
-        groups.setdefault(option.type, []).append(option)
+        if (option.type, option.id) not in suggested:
+            groups.setdefault(option.type, []).append(option)
     return render(
         request,
         "requests/dispatch.html",
-        {"req": obj, "form": form, "groups": groups, "assigned": list(obj.assignments.all())},
+        {
+            "req": obj,
+            "form": form,
+            "groups": groups,
+            "suggestions": suggestions,
+            "assigned": list(obj.assignments.all()),
+        },
         status=422 if form.errors else 200,
     )
 
