@@ -29,7 +29,10 @@ def test_indicators_of_a_region(computed):
     assert accepted["value"].startswith("66.6666")
     hub = by_code["organizations.hub_org_urban_coverage"]
     assert (hub["value"], hub["target"], hub["status"], hub["status_label"]) == (
-        "100", "100", "met", "达标",
+        "100",
+        "100",
+        "met",
+        "达标",
     )
     none = by_code["organizations.brand_community_orgs"]
     assert (none["value"], none["display"], none["status"]) == (None, "无数据", "no_data")
@@ -44,7 +47,9 @@ def test_breakdown_per_sub_region(computed):
     rows = {r["region"]["code"]: r for r in response.json()["regions"]}
     assert rows[C1]["value"] == "2"
     assert (rows[C2]["value"], rows[C2]["display"], rows[C2]["status"]) == (
-        None, "分母为零", "zero_denominator",
+        None,
+        "分母为零",
+        "zero_denominator",
     )
     assert len(rows) > 2  # every community of 硖石街道, with or without data
 
@@ -89,7 +94,9 @@ def test_unknown_indicator(computed):
     ],
 )
 def test_scope(computed, user, region, status):
-    response = bearer_client(computed.users[user]).get(f"/api/v1/indicators?region={region}&period=2026")
+    response = bearer_client(computed.users[user]).get(
+        f"/api/v1/indicators?region={region}&period=2026"
+    )
     assert response.status_code == status
     breakdown = bearer_client(computed.users[user]).get(
         f"/api/v1/indicators/requests.satisfaction/breakdown?region={region}&period=2026"
