@@ -12,8 +12,10 @@ class IndicatorsConfig(AppConfig):
 
         from wushe.core import nav
 
-        from . import refresh
-        from . import rules  # noqa: F401 - registers the permissions
+        from . import (
+            refresh,
+            rules,  # noqa: F401 - registers the permissions
+        )
 
         # Every `wushe/<app>/indicators.py` registers its indicators on import
         # (wushe.indicators.registry); changes to the models they read mark counties dirty.

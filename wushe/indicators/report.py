@@ -56,7 +56,10 @@ class Report:
         from .models import AnnualReport as Model
 
         return [
-            (str(Model._meta.get_field(name).verbose_name), getattr(self.narrative, name, "") or "")
+            (
+                str(getattr(Model._meta.get_field(name), "verbose_name", name)),
+                getattr(self.narrative, name, "") or "",
+            )
             for name in NARRATIVE_FIELDS
         ]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -92,7 +93,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     for card in cards:
         topics.setdefault(str(card.indicator.topic) or _("其他"), []).append(card)
     counts = {s: sum(1 for c in cards if c.status == s) for s in selectors.Status}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for child in children:
         statuses = [below[(i.code, child.code)].status for i in indicators]
         rows.append(
