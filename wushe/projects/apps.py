@@ -24,4 +24,6 @@ class ProjectsConfig(AppConfig):
                 order=140,
             )
         )
-        register_step("projects", demo_projects, after="organizations_registry")
+        # After the logins (and so after the organisations): the panel and the demo
+        # organisation's staff are needed.
+        register_step("projects", demo_projects, after="logins")
