@@ -34,8 +34,7 @@ RING = 64
 
 # Run inside `wushe shell`: a bench scheme without caps where anyone may receive gifts, RING
 # accounts of demo volunteers, each credited through coins_earn; prints the account ids.
-SEED = (
-    """
+SEED = """
 from datetime import date
 from wushe.accounts.models import User
 from wushe.timebank import services as tb
@@ -52,9 +51,7 @@ for n, v in enumerate(Volunteer.objects.filter(county_code="330481").order_by("p
                   source_ref=f"bench:{a.pk}")
     ids.append(a.pk)
 print("ACCOUNTS=" + ",".join(map(str, ids)))
-"""
-    % RING
-)
+""".replace("RING_SIZE", str(RING))
 
 
 def gifts(database_url: str) -> tuple[int, int]:
