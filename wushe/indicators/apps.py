@@ -11,11 +11,11 @@ class IndicatorsConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         from wushe.core import nav
+        from wushe.demo.services import register_step
 
-        from . import (
-            refresh,
-            rules,  # noqa: F401 - registers the permissions
-        )
+        from . import refresh
+        from . import rules as _rules  # noqa: F401 - registers the permissions
+        from .demo import demo_indicators
 
         # Every `wushe/<app>/indicators.py` registers its indicators on import
         # (wushe.indicators.registry); changes to the models they read mark counties dirty.
@@ -33,3 +33,4 @@ class IndicatorsConfig(AppConfig):
                 order=900,
             )
         )
+        register_step("indicators", demo_indicators)

@@ -18,6 +18,7 @@ A full rebuild is `compute(prefix="", years=…)`. Runs take a lock so two never
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -31,6 +32,7 @@ from .models import IndicatorValue, RefreshRun, Staging
 from .periods import Period
 from .registry import Indicator, Measure, Over, all_indicators
 
+logger = logging.getLogger(__name__)
 DIGITS = {0: 0, **codes.SIGNIFICANT_DIGITS}
 _ADVISORY_LOCK = 804_008  # "indicators"
 
@@ -88,17 +90,25 @@ def _insert_measure(
 
 def _stage(
     cursor: Any, run: int, indicators: list[Indicator], periods: list[Period], prefix: str
-) -> None:
+) -> list[str]:
+    """Stage every indicator's counts; returns the codes of indicators whose definition failed
+    (each runs in a savepoint, so one broken module's definition does not stop the others)."""
     latest = max(periods, key=lambda p: (p.end, p.kind != "year"))
+    failed: list[str] = []
     for indicator in indicators:
-        for part, measure in indicator.measures():
-            if measure.over == Over.SNAPSHOT:
-                _insert_measure(cursor, run, indicator, part, measure, latest, "*", prefix)
-            else:
-                for period in periods:
-                    _insert_measure(
-                        cursor, run, indicator, part, measure, period, period.key, prefix
-                    )
+        try:
+            with transaction.atomic():
+                for part, measure in indicator.measures():
+                    if measure.over == Over.SNAPSHOT:
+                        _insert_measure(cursor, run, indicator, part, measure, latest, "*", prefix)
+                    else:
+                        for period in periods:
+                            _insert_measure(
+                                cursor, run, indicator, part, measure, period, period.key, prefix
+                            )
+        except Exception:
+            logger.exception("indicator %s failed to compute", indicator.code)
+            failed.append(indicator.code)
     staging = _table(Staging)
     for period in periods:
         cursor.execute(
@@ -108,6 +118,7 @@ def _stage(
             [period.key, run],
         )
     cursor.execute(f"DELETE FROM {staging} WHERE run = %s AND period = '*'", [run])
+    return failed
 
 
 def _roll_up_subtree(cursor: Any, run: int, prefix: str, period_keys: list[str]) -> int:
@@ -221,14 +232,15 @@ def compute(
     )
     with transaction.atomic(), connection.cursor() as cursor:
         _lock(cursor)
-        _stage(cursor, run.pk, chosen, periods, prefix)
+        failed = _stage(cursor, run.pk, chosen, periods, prefix)
         rows = _roll_up_subtree(cursor, run.pk, prefix, period_keys)
         if prefix:
             _refresh_ancestors(cursor, run.pk, prefix, period_keys)
         cursor.execute(f"DELETE FROM {_table(Staging)} WHERE run = %s", [run.pk])
     run.finished_at = timezone.now()
     run.rows = rows
-    run.save(update_fields=["finished_at", "rows"])
+    run.failed = failed
+    run.save(update_fields=["finished_at", "rows", "failed"])
     return run
 
 

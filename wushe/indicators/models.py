@@ -68,6 +68,7 @@ class RefreshRun(models.Model):
     started_at = models.DateTimeField(_("开始时间"))
     finished_at = models.DateTimeField(_("完成时间"), null=True)
     rows = models.PositiveIntegerField(_("结果行数"), default=0)
+    failed = models.JSONField(_("计算失败的指标"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("指标计算记录")

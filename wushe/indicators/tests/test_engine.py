@@ -93,3 +93,19 @@ def test_rebuild_command(world: World, capsys):
     call_command("indicators", "rebuild", "--year", "2026")
     assert "rebuilt" in capsys.readouterr().out
     assert IndicatorValue.objects.filter(period="2026-Q4").exists()
+
+
+@pytest.mark.django_db
+def test_a_broken_definition_does_not_stop_the_others(world: World):
+    from wushe.indicators.registry import Indicator, Measure, register, unregister
+
+    def broken(period: Period):
+        return ServiceStation.objects.filter(no_such_field=1)
+
+    register(Indicator(code="tests.broken", name="坏指标", unit="个", numerator=Measure(broken)))
+    try:
+        run = engine.compute(years=[2026])
+    finally:
+        unregister("tests.broken")
+    assert run.failed == ["tests.broken"]
+    assert IndicatorValue.objects.filter(indicator="stations.volunteer_post_coverage").exists()
