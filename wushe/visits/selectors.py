@@ -43,6 +43,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Substr
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
 from wushe.accounts.roles import WORKER_ROLES
@@ -310,43 +311,76 @@ def _visits_between(lo: date, hi: date) -> Any:
     )
 
 
-def _rate_queryset(prefix: str, month: date, group: str = "") -> QuerySet[Enrolment]:
-    first = periods.month_start(month)
-    last = periods.month_end(month)
+def _month_terms(first: date) -> tuple[Any, Any]:
+    """(due, met) expressions for one month, 1 or 0 per enrolment row (module docstring)."""
+    last = periods.month_end(first)
+    due = Q(enrolled_on__lte=first) & (Q(ended_on__isnull=True) | Q(ended_on__gte=last))
+    if not periods.is_quarter_end_month(first):
+        due &= ~Q(frequency=Frequency.QUARTERLY)
+    in_month = _visits_between(first, last)
+    in_quarter = _visits_between(periods.quarter_start(first), last)
+    one, zero = Value(1), Value(0)
+    due_expr = Case(When(due, then=one), default=zero, output_field=IntegerField())
+    met_expr = Case(
+        When(
+            due & Q(frequency=Frequency.WEEKLY),
+            then=Case(
+                When(GreaterThanOrEqual(in_month, REQUIRED_PER_MONTH[Frequency.WEEKLY]), then=one),
+                default=zero,
+            ),
+        ),
+        When(
+            due & Q(frequency=Frequency.MONTHLY),
+            then=Case(
+                When(GreaterThanOrEqual(in_month, REQUIRED_PER_MONTH[Frequency.MONTHLY]), then=one),
+                default=zero,
+            ),
+        ),
+        When(
+            due & Q(frequency=Frequency.QUARTERLY),
+            then=Case(
+                When(
+                    GreaterThanOrEqual(in_quarter, REQUIRED_PER_MONTH[Frequency.QUARTERLY]),
+                    then=one,
+                ),
+                default=zero,
+            ),
+        ),
+        default=zero,
+        output_field=IntegerField(),
+    )
+    return due_expr, met_expr
+
+
+def rate_rows(first_month: date, last_month: date, group: str = "") -> QuerySet[Enrolment]:
+    """Enrolments that may be due in some month from `first_month` to `last_month` (first
+    days), with two aliases: `due_months` (months of the span in which each was due) and
+    `met_months` (of those, months in which it was visited as often as required). Summing them
+    per region gives the visit rate over the span in person-months; for one month, the monthly
+    visit rate. Not filtered by region, not evaluated: the indicator engine and the selectors
+    below add the region and aggregate in the database."""
+    months: list[date] = []
+    cursor = periods.month_start(first_month)
+    while cursor <= last_month:
+        months.append(cursor)
+        cursor = periods.next_month(cursor)
     qs = Enrolment.objects.filter(
-        region_q(prefix),
-        Q(ended_on__isnull=True) | Q(ended_on__gte=last),
-        enrolled_on__lte=first,
+        Q(ended_on__isnull=True) | Q(ended_on__gte=periods.month_end(months[0])),
+        enrolled_on__lte=months[-1],
     )
     if group:
         qs = qs.filter(group=group)
-    if not periods.is_quarter_end_month(first):
-        qs = qs.exclude(frequency=Frequency.QUARTERLY)
-    qs = qs.annotate(
-        in_month=_visits_between(first, last),
-        in_quarter=_visits_between(periods.quarter_start(first), last),
-    )
-    return qs.annotate(
-        met=Case(
-            When(
-                frequency=Frequency.WEEKLY,
-                in_month__gte=REQUIRED_PER_MONTH[Frequency.WEEKLY],
-                then=Value(1),
-            ),
-            When(
-                frequency=Frequency.MONTHLY,
-                in_month__gte=REQUIRED_PER_MONTH[Frequency.MONTHLY],
-                then=Value(1),
-            ),
-            When(
-                frequency=Frequency.QUARTERLY,
-                in_quarter__gte=REQUIRED_PER_MONTH[Frequency.QUARTERLY],
-                then=Value(1),
-            ),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-    )
+    terms = [_month_terms(m) for m in months]
+    due_sum = terms[0][0]
+    met_sum = terms[0][1]
+    for due_expr, met_expr in terms[1:]:
+        due_sum = due_sum + due_expr
+        met_sum = met_sum + met_expr
+    return qs.annotate(due_months=due_sum, met_months=met_sum)
+
+
+def _rate_aggregates() -> dict[str, Any]:
+    return {"num": Sum("met_months"), "den": Sum("due_months")}
 
 
 @dataclass(frozen=True)
@@ -366,7 +400,8 @@ class Rate:
 def monthly_visit_rate(*, prefix: str, month: date, group: str = "") -> Rate:
     """The monthly visit rate of a region (significant prefix; '' = everywhere) for the month
     containing `month` (see the module docstring). No scope check: callers check who asks."""
-    row = _rate_queryset(prefix, month, group).aggregate(num=Sum("met"), den=Count("id"))
+    first = periods.month_start(month)
+    row = rate_rows(first, first, group).filter(region_q(prefix)).aggregate(**_rate_aggregates())
     return Rate(numerator=int(row["num"] or 0), denominator=int(row["den"] or 0))
 
 
@@ -376,12 +411,13 @@ def monthly_visit_rate_by_region(
     """The rate per sub-region: keys are the first `digits` digits of the community code
     (2 province, 4 city, 6 county, 9 township, 12 community). Regions with nobody due are
     absent."""
+    first = periods.month_start(month)
     rows = (
-        _rate_queryset(prefix, month, group)
-        .annotate(area=Substr("region_id", 1, digits))
+        rate_rows(first, first, group)
+        .filter(region_q(prefix))
         .order_by()
-        .values("area")
-        .annotate(num=Sum("met"), den=Count("id"))
+        .values(area=Substr("region_id", 1, digits))
+        .annotate(num=Sum("met_months"), den=Sum("due_months"))
     )
     return {
         row["area"]: Rate(numerator=int(row["num"] or 0), denominator=int(row["den"] or 0))

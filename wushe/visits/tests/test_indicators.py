@@ -1,0 +1,79 @@
+"""The visit-rate indicators computed by the indicator engine agree with hand counts and with
+the selector, per month, quarter and year, at community, township and county level."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from wushe.indicators import engine
+from wushe.indicators.periods import Period
+from wushe.indicators.registry import get
+from wushe.indicators.selectors import results
+from wushe.visits import selectors, services
+from wushe.visits.models import Method
+
+SH = ZoneInfo("Asia/Shanghai")
+pytestmark = pytest.mark.django_db
+
+
+def visit(world, resident, at: datetime) -> None:
+    user = "community_b" if resident.region_id == "330481001003" else "community_a"
+    with time_machine.travel(at, tick=False):
+        services.visit_record(
+            enrolment_id=world.enrolment(resident).pk,
+            method=Method.HOME,
+            visited_at=at,
+            actor=world.users[user],
+        )
+
+
+def test_visit_rate_indicators_match_hand_counts(enrolled):
+    w = enrolled
+    # October: 钱奶奶 (monthly) visited at 23:30 on the 31st (Shanghai); 孙爷爷 (weekly) four
+    # times; 周奶奶 (东山, monthly) only at 00:30 on 1 November.
+    visit(w, w.alone, datetime(2026, 10, 31, 23, 30, tzinfo=SH))
+    for day in (5, 12, 19, 26):
+        visit(w, w.incapacitated, datetime(2026, 10, day, 9, 0, tzinfo=SH))
+    visit(w, w.dongshan, datetime(2026, 11, 1, 0, 30, tzinfo=SH))
+    engine.compute(
+        years=[2026],
+        indicators=[
+            get("visits.monthly_rate"),
+            get("visits.monthly_rate_elderly"),
+            get("visits.monthly_rate_children"),
+        ],
+    )
+
+    def pair(
+        code: str, region: str, period: str
+    ) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+        r = results([region], Period.parse(period), [get(code)])[(code, region)]
+        return r.numerator, r.denominator, r.value
+
+    assert pair("visits.monthly_rate", "330481001007", "2026-10") == (2, 2, 100)
+    assert pair("visits.monthly_rate", "330481001003", "2026-10") == (0, 1, 0)
+    assert pair("visits.monthly_rate", "330481001003", "2026-11") == (1, 1, 100)
+    # The township adds its communities up: 2 of 3 in October.
+    n, d, value = pair("visits.monthly_rate", "330481001000", "2026-10")
+    assert (n, d) == (2, 3)
+    assert value is not None and round(value, 1) == Decimal("66.7")
+    # Enrolled on 1 September: due in September and October (and November) of Q3/Q4.
+    # Q4 in the county: October 2 of 3 + November 1 of 3 + December 0 of 3 = 3 of 9.
+    assert pair("visits.monthly_rate", "330481000000", "2026-Q4")[:2] == (3, 9)
+    # September: nobody visited; 3 due.
+    assert pair("visits.monthly_rate", "330481000000", "2026-09")[:2] == (0, 3)
+    assert pair("visits.monthly_rate", "330481000000", "2026")[:2] == (3, 12)
+    # Elderly only (all three are elderly here); children: nobody enrolled → no value, not 0.
+    assert pair("visits.monthly_rate_elderly", "330481000000", "2026-10")[:2] == (2, 3)
+    children = results(
+        ["330481000000"], Period.parse("2026-10"), [get("visits.monthly_rate_children")]
+    )
+    assert children[("visits.monthly_rate_children", "330481000000")].value is None
+    # The selector says the same.
+    r = selectors.monthly_visit_rate(prefix="330481", month=date(2026, 10, 1))
+    assert (r.numerator, r.denominator) == (2, 3)
