@@ -24,6 +24,13 @@ BUCKET_LABELS = {
 }
 
 
+FOLLOW_UP_CHOICES = [
+    ("", _("无")),
+    ("request", _("转为诉求，交社区办理")),
+    ("need", _("登记到需求库")),
+]
+
+
 def show_errors(form: forms.Form, exc: DomainError) -> None:
     show_domain_error(form, exc, {"visitor": "visitor_id", "resident": "resident_id"})
 
@@ -70,6 +77,9 @@ class VisitForm(forms.Form):
         category = self.fields["category"]
         assert isinstance(category, forms.ModelChoiceField)
         category.queryset = terms(Vocabulary.REQUEST_CATEGORY)
+        need_category = self.fields["need_category"]
+        assert isinstance(need_category, forms.ModelChoiceField)
+        need_category.queryset = terms(Vocabulary.SERVICE_CATEGORY)
         if not self.is_bound:
             self.initial.setdefault(
                 "visited_at", timezone.localtime().replace(second=0, microsecond=0)
@@ -78,11 +88,13 @@ class VisitForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("raise_request"):
-            if not data.get("category"):
-                self.add_error("category", _("请选择诉求类别。"))
-            if not (data.get("request_description") or "").strip():
-                self.add_error("request_description", _("请写明需求。"))
+        follow_up = data.get("follow_up")
+        if follow_up == "request" and not data.get("category"):
+            self.add_error("category", _("请选择诉求类别。"))
+        if follow_up == "need" and not data.get("need_category"):
+            self.add_error("need_category", _("请选择服务类别。"))
+        if follow_up and not (data.get("request_description") or "").strip():
+            self.add_error("request_description", _("请写明需求。"))
         return data
 
 

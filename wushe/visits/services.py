@@ -726,6 +726,46 @@ def visit_raise_request(
     return request
 
 
+def visit_raise_need(
+    *, visit_id: int, category: object, title: object, description: object = "", actor: Any
+) -> Any:
+    """Put a need a visit found into the needs database (source 探访, for the visited
+    resident), in this service's transaction. Idempotent per visit: asking again returns the
+    need already raised."""
+    from wushe.needs.models import Need, Source
+    from wushe.needs.services import need_create
+
+    visit = selectors.visit_get(user=actor, visit_id=visit_id)
+    if not actor.has_perm("visits.record_visit", visit.enrolment):
+        raise _forbidden()
+    with transaction.atomic(durable=True):
+        locked = Visit.objects.select_for_update().get(county_code=visit.county_code, pk=visit.pk)
+        if locked.follow_up_need_id is not None:
+            return Need.objects.get(pk=locked.follow_up_need_id)
+        need = need_create(
+            region_code=locked.region_id,
+            category=category,  # type: ignore[arg-type]
+            title=_text(title, "title", _("需求标题"), 100, required=True),
+            description=_text(description, "description", _("需求说明"), 2000),
+            source=Source.VISIT,
+            source_ref=str(locked.pk),
+            resident_id=visit.enrolment.resident_id,
+            actor=actor,
+            checked_by_caller=True,
+            nested=True,
+        )
+        locked.follow_up_need_id = need.pk
+        locked.save(update_fields=["follow_up_need_id"])
+        audit_record(
+            action="visits.visit.need_raised",
+            actor=actor,
+            target=locked,
+            region_code=locked.region_id,
+            changes={"need": need.pk},
+        )
+    return need
+
+
 # --- sweep ----------------------------------------------------------------------------------
 
 

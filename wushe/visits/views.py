@@ -185,22 +185,7 @@ def visit_new(request: HttpRequest, enrolment_id: int) -> HttpResponse:
             show_errors(form, exc)
         else:
             messages.success(request, _("探访已记录。"))
-            if data["raise_request"]:
-                try:
-                    req = services.visit_raise_request(
-                        visit_id=visit.pk,
-                        category=data["category"].code,
-                        description=data["request_description"],
-                        actor=request.user,
-                    )
-                except DomainError as exc:
-                    messages.error(
-                        request,
-                        _("探访已记录，但转为诉求未成功：%(m)s 可在探访记录中再试。")
-                        % {"m": exc.message},
-                    )
-                else:
-                    messages.success(request, _("已转为诉求 %(n)s。") % {"n": req.number})
+            _follow_up(request, visit.pk, data)
             return redirect("visits:enrolment", enrolment_id=enrolment.pk)
     status = 422 if form.errors else 200
     return render(
@@ -209,6 +194,38 @@ def visit_new(request: HttpRequest, enrolment_id: int) -> HttpResponse:
         {"form": form, "enrolment": enrolment, "resident": enrolment.resident},
         status=status,
     )
+
+
+def _follow_up(request: HttpRequest, visit_id: int, data: dict[str, Any]) -> None:
+    """Raise the follow-up the visit form asked for. The visit is already saved: a failure
+    here is a message, and the follow-up can be raised again from the enrolment page."""
+    kind = data.get("follow_up")
+    if not kind:
+        return
+    text = data["request_description"]
+    try:
+        if kind == "request":
+            req = services.visit_raise_request(
+                visit_id=visit_id,
+                category=data["category"].code,
+                description=text,
+                actor=request.user,
+            )
+            messages.success(request, _("已转为诉求 %(n)s。") % {"n": req.number})
+        else:
+            services.visit_raise_need(
+                visit_id=visit_id,
+                category=data["need_category"].code,
+                title=text[:30],
+                description=text,
+                actor=request.user,
+            )
+            messages.success(request, _("已登记到需求库。"))
+    except DomainError as exc:
+        messages.error(
+            request,
+            _("探访已记录，但需求转办未成功：%(m)s") % {"m": exc.message},
+        )
 
 
 def _back(enrolment_id: int) -> HttpResponse:
