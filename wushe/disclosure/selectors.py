@@ -43,6 +43,11 @@ def clean_place(region: object, year: object) -> Place:
     )
 
 
+def _within(field: str, prefix: str) -> Q:
+    low, high = codes.scope_range(prefix)
+    return Q(**{f"{field}__gte": low, f"{field}__lte": high})
+
+
 # --- projects -------------------------------------------------------------------------------
 
 
@@ -53,7 +58,7 @@ def public_projects(
     qs = Project.objects.filter(status__in=FUNDED_STATUSES)
     p = place or Place()
     if p.prefix:
-        qs = qs.filter(region_id__startswith=p.prefix)
+        qs = qs.filter(_within("region", p.prefix))
     if p.year:
         qs = qs.filter(call__year=p.year)
     if organization_id:
@@ -100,7 +105,7 @@ def public_organizations(*, place: Place | None = None, q: str = "") -> QuerySet
     qs = Organization.objects.filter(legal_status__in=PUBLIC_LEGAL_STATUSES)
     p = place or Place()
     if p.prefix:
-        qs = qs.filter(region_id__startswith=p.prefix)
+        qs = qs.filter(_within("region", p.prefix))
     if q:
         qs = qs.filter(name__icontains=q[:50])
     return qs.select_related("region", "category").order_by("region_id", "name", "id")
@@ -123,7 +128,7 @@ def public_donations(*, place: Place | None = None) -> QuerySet[Donation]:
     qs = Donation.objects.filter(kind=DonationKind.MONEY, fund__isnull=False, fund__public=True)
     p = place or Place()
     if p.prefix:
-        qs = qs.filter(region_id__startswith=p.prefix)
+        qs = qs.filter(_within("region", p.prefix))
     if p.year:
         qs = qs.filter(received_on__year=p.year)
     return qs.select_related("fund", "donor").order_by("-received_on", "-id")
@@ -140,7 +145,7 @@ def public_expenditures(*, place: Place | None = None) -> QuerySet[Expenditure]:
     qs = Expenditure.objects.filter(project__status__in=FUNDED_STATUSES)
     p = place or Place()
     if p.prefix:
-        qs = qs.filter(region_id__startswith=p.prefix)
+        qs = qs.filter(_within("region", p.prefix))
     if p.year:
         qs = qs.filter(spent_on__year=p.year)
     return qs.select_related("project", "project__organization").order_by("-spent_on", "-id")

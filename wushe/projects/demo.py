@@ -103,7 +103,9 @@ def demo_projects(ctx: Any) -> None:
     organizations = list(
         Organization.objects.filter(pk__in=org_ids).order_by("pk")
         if org_ids
-        else Organization.objects.filter(region_id__startswith=county).order_by("pk")
+        else Organization.objects.filter(
+            region__gte=f"{county}000000", region__lte=f"{county}999999"
+        ).order_by("pk")
     )
     communities = list(
         Region.objects.filter(code__startswith=county, level=5)

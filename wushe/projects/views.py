@@ -187,7 +187,9 @@ def _organization_choices(user: Any, county_code: str) -> list[Organization]:
     if own:
         return list(Organization.objects.filter(pk__in=own).order_by("name"))
     return list(
-        Organization.objects.filter(region_id__startswith=county_code)
+        Organization.objects.filter(
+            region__gte=f"{county_code}000000", region__lte=f"{county_code}999999"
+        )
         .exclude(legal_status=LegalStatus.DEREGISTERED)
         .order_by("name")
     )
