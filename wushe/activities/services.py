@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -355,6 +355,23 @@ def _own(actor: Any, volunteer: Volunteer) -> bool:
     return volunteer.user_id is not None and volunteer.user_id == getattr(actor, "pk", None)
 
 
+def _signup_row(activity: Activity, volunteer: Volunteer) -> tuple[SignUp, bool]:
+    """The (activity, volunteer) row, locked; created when missing. Two phones scanning at
+    once: the loser of the insert race reads the winner's row."""
+    locked = SignUp.objects.select_for_update()
+    found = locked.filter(activity=activity, volunteer=volunteer).first()
+    if found is not None:
+        return found, False
+    try:
+        with transaction.atomic():
+            row = SignUp(activity=activity, volunteer=volunteer)
+            row.place(activity.region_id)
+            row.save(force_insert=True)
+            return row, True
+    except IntegrityError:
+        return locked.get(activity=activity, volunteer=volunteer), False
+
+
 def signup_create(*, activity: Activity, volunteer: Volunteer, actor: Any) -> SignUp:
     """Sign up (or sign up again after cancelling); signing up twice returns the same row."""
     if not _own(actor, volunteer) and not _may_manage(actor, activity):
@@ -362,11 +379,7 @@ def signup_create(*, activity: Activity, volunteer: Volunteer, actor: Any) -> Si
     if timezone.now() >= activity.ends_at:
         raise Conflict(_("活动已结束，不能报名。"), code="activities.signup.closed")
     with transaction.atomic():
-        signup, created = SignUp.objects.select_for_update().get_or_create(
-            activity=activity,
-            volunteer=volunteer,
-            defaults={"region_id": activity.region_id, "county_code": activity.county_code},
-        )
+        signup, created = _signup_row(activity, volunteer)
         if not created and signup.status == SignUpStatus.SIGNED_UP:
             return signup
         signup.status = SignUpStatus.SIGNED_UP
@@ -413,11 +426,7 @@ def sign_in(*, activity: Activity, volunteer: Volunteer, actor: Any) -> SignUp:
     if now < activity.starts_at - SIGN_IN_EARLY or now >= activity.ends_at:
         raise Conflict(_("不在活动签到时间内。"), code="activities.sign_in.closed")
     with transaction.atomic():
-        signup, _created = SignUp.objects.select_for_update().get_or_create(
-            activity=activity,
-            volunteer=volunteer,
-            defaults={"region_id": activity.region_id, "county_code": activity.county_code},
-        )
+        signup, _created = _signup_row(activity, volunteer)
         if signup.signed_in_at is not None:
             return signup
         signup.status = SignUpStatus.SIGNED_UP

@@ -266,3 +266,37 @@ def exchange(request: HttpRequest, payload: ExchangeIn) -> Status[dict[str, Any]
         memo=payload.memo,
     )
     return Status(201 if created else 200, transfer_out(transfer))
+
+
+class StoreGoodsOut(Schema):
+    id: int
+    name: str
+    unit: str
+    points_price: int
+    stock: int
+    store: int
+    store_name: str
+
+    @staticmethod
+    def resolve_store(obj: Any) -> int:
+        return int(obj.store_id)
+
+    @staticmethod
+    def resolve_store_name(obj: Any) -> str:
+        return str(obj.store.name)
+
+
+@router.get(
+    "/timebank/accounts/{account_id}/store-goods",
+    response=list[StoreGoodsOut],
+    summary="该积分账户可在爱心超市兑换的物品",
+    description=(
+        "本社区及所属乡镇（街道）爱心超市在售的物品。兑换：POST /timebank/transfers，"
+        '`{"kind": "redeem", "source": 账户, "store_item": 物品, "quantity": 数量}`，'
+        "扣积分与减库存在同一事务中完成；库存不足 409 `timebank.store.out_of_stock`。"
+    ),
+)
+@paginate(CappedLimitOffsetPagination)
+def store_goods(request: HttpRequest, account_id: int) -> QuerySet[Any]:
+    account = selectors.account_get(user=request.user, account_id=account_id)
+    return selectors.store_goods(account=account)

@@ -47,3 +47,49 @@ def test_concurrent_verification_credits_once(setup: dict[str, Any]) -> None:
         sum(Balance.objects.filter(account__kind="person").values_list("amount", flat=True)) == 75
     )
     assert ledger_problems() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_scans_sign_in_once_and_sign_out_submit_one_record(
+    setup: dict[str, Any],
+) -> None:
+    from datetime import timedelta
+
+    import time_machine
+
+    from wushe.activities.models import SignUp
+
+    from .conftest import START
+
+    activity, volunteer, user = setup["activity"], setup["vol"], setup["volunteer"]
+    errors: list[BaseException] = []
+
+    def many(action: str) -> None:
+        barrier = threading.Barrier(4)
+
+        def scan() -> None:
+            try:
+                barrier.wait()
+                if action == "in":
+                    services.sign_in(activity=activity, volunteer=volunteer, actor=user)
+                else:
+                    services.sign_out(activity=activity, volunteer=volunteer, actor=user)
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=scan) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    with time_machine.travel(START, tick=False):
+        many("in")
+    with time_machine.travel(START + timedelta(minutes=45), tick=False):
+        many("out")
+    assert not errors
+    assert SignUp.objects.filter(activity=activity).count() == 1
+    assert ServiceRecord.objects.filter(activity=activity).count() == 1
+    assert ServiceRecord.objects.get(activity=activity).minutes == 45

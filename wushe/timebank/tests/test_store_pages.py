@@ -88,3 +88,12 @@ def test_scheme_settings_and_rates(world: World, role_users: dict[str, Any]) -> 
     assert "disabled" in community.get(url).content.decode()
     assert community.post(url, form).status_code == 403
     assert Balance.objects.count() > 0
+
+
+def test_store_goods_api(world: World, role_users: dict[str, Any]) -> None:
+    item = make_item(stock=5, price=3)
+    api = client_for(role_users["volunteer"])
+    listed = api.get(f"/api/v1/timebank/accounts/{world.child_points.pk}/store-goods").json()
+    assert [(g["id"], g["points_price"], g["stock"]) for g in listed["items"]] == [(item.pk, 3, 5)]
+    stranger = api.get(f"/api/v1/timebank/accounts/{world.stranger.pk}/store-goods")
+    assert stranger.status_code == 404
