@@ -143,6 +143,7 @@ def request_need(request: Any, *, now: datetime | None = None) -> tuple[Need, bo
         region=request.region_id,
         category=request.category.code,
         skills=SKILLS_FOR.get(request.category.code, ()),
+        any_skill=True,
         slots=window_slots(now or timezone.now(), request.resolve_due_at),
         priority=priority,
         familiar=tuple(f"volunteer:{v}" for v in familiar_volunteers(request)),
@@ -243,7 +244,10 @@ def suggestions_for_request(
                     name=o.name,
                     categories=(need.category,),
                     coverage=(request.region_id,),
-                    capacity=1000,
+                    # Workload of organisations and social workers is not known here:
+                    # neutral (half of the capacity free).
+                    capacity=2,
+                    load=1,
                 )
             )
     inst = Instance([need], suppliers, weights, limits)

@@ -181,6 +181,7 @@ def batch_instance(region_code: str) -> tuple[Instance, list[Any], set[int]]:
                 region=r.region_id,
                 category=r.category.code,
                 skills=SKILLS_FOR.get(r.category.code, ()),
+                any_skill=True,
                 slots=window_slots(now, r.resolve_due_at),
                 priority=int(r.priority or 0) + 1,
                 familiar=tuple(str(v) for v in familiar.get(r.resident_id, ())),

@@ -110,6 +110,7 @@ class Arrays:
         self.n_radius = np.array(
             [inst.limits.radius_km if n.radius_km is None else n.radius_km for n in needs]
         )
+        self.n_any = np.array([n.any_skill for n in needs], dtype=bool)
         self.n_priority = np.array([n.priority for n in needs], dtype=np.int64)
         self.s_index = {s.id: j for j, s in enumerate(sups)}
         # Suppliers that need per-pair checks in Python (few: organisations, funds).
@@ -287,7 +288,8 @@ def score_edges(inst: Instance, a: Arrays, ni: IntArr, sj: IntArr, dist: FloatAr
     want = _popcount(nsk)
     have = _popcount(nsk & a.s_skill[sj])
     cat_ok = (a.n_cat[ni] & a.s_cat[sj]) != 0
-    comp[:, 1] = np.where(want > 0, have / np.maximum(want, 1), np.where(cat_ok, 1.0, 0.5))
+    fit = np.where(a.n_any[ni] & (have > 0), 1.0, have / np.maximum(want, 1))
+    comp[:, 1] = np.where(want > 0, fit, np.where(cat_ok, 1.0, 0.5))
     comp[:, 1] = np.maximum(comp[:, 1], np.where(cat_ok, 1.0, 0.0))
     rating = a.s_rating[sj]
     comp[:, 2] = np.where(np.isnan(rating), UNKNOWN, np.clip(rating / 5, 0, 1))

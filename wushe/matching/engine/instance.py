@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 FULL_WEEK = (1 << 21) - 1
 GRADES = ("", "1A", "2A", "3A", "4A", "5A")
 KINDS = ("volunteer", "organization", "social_worker", "charity", "party_member")
@@ -20,7 +22,7 @@ class InstanceError(ValueError):
     """The instance is malformed; the message names the offending entry."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Weights:
     """Relative weights of the score components (any non-negative numbers, not all zero)."""
 
@@ -45,7 +47,7 @@ class Weights:
 COMPONENTS = ("distance", "skill", "rating", "reliability", "workload", "familiarity")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Limits:
     """radius_km: default search radius; max_per_supplier: fairness cap on assignments one
     supplier receives in one batch (None = only capacity); fairness_step: extra cost for each
@@ -58,7 +60,7 @@ class Limits:
     candidates: int | None = 24
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Need:
     id: str
     lat: float | None = None
@@ -66,6 +68,7 @@ class Need:
     region: str = ""
     category: str = ""
     skills: tuple[str, ...] = ()
+    any_skill: bool = False  # skills are alternatives: one of them is a full fit
     slots: int = 0  # 21-bit week mask of when the need may be served; 0 = any time
     priority: int = 1
     radius_km: float | None = None
@@ -76,7 +79,7 @@ class Need:
     exclude: tuple[str, ...] = ()  # supplier ids never to propose (already assigned)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Supplier:
     id: str
     kind: str = "volunteer"
@@ -128,42 +131,127 @@ def _compact(row: dict[str, Any], cls: type) -> dict[str, Any]:
     return out
 
 
-def _build(cls: type, row: Any, where: str) -> Any:
+_NUMBERS = {"lat", "lon", "rating", "reliability", "radius_km"}
+_KINDS: dict[type, dict[str, str]] = {}
+
+
+def _kinds(cls: type) -> dict[str, str]:
+    """How each field of `cls` is checked (computed once per class: loading an instance of
+    200,000 suppliers checks two million values)."""
+    if cls not in _KINDS:
+        out = {}
+        for f in fields(cls):
+            d = f.default
+            if isinstance(d, tuple):
+                out[f.name] = "strings"
+            elif f.name == "id":
+                out[f.name] = "id"
+            elif f.name in _NUMBERS:
+                out[f.name] = "number"
+            elif isinstance(d, bool):
+                out[f.name] = "bool"
+            elif isinstance(d, int) or f.name in {"max_per_supplier", "candidates"}:
+                out[f.name] = "count"
+            elif isinstance(d, float):
+                out[f.name] = "amount"
+            else:
+                out[f.name] = "str"
+        _KINDS[cls] = out
+    return _KINDS[cls]
+
+
+def _build(cls: type, row: Any, prefix: str, index: int | None = None) -> Any:
+    def where(key: str = "") -> str:
+        at = prefix if index is None else f"{prefix}[{index}]"
+        return f"{at}.{key}" if key else at
+
     if not isinstance(row, dict):
-        raise InstanceError(f"{where}: expected an object")
-    known = {f.name: f for f in fields(cls)}
-    unknown = set(row) - set(known)
-    if unknown:
-        raise InstanceError(f"{where}: unknown keys {sorted(unknown)}")
-    if "id" in known and "id" not in row:
-        raise InstanceError(f"{where}: id is required")
+        raise InstanceError(f"{where()}: expected an object")
+    kinds = _kinds(cls)
+    if not kinds.keys() >= row.keys():
+        raise InstanceError(f"{where()}: unknown keys {sorted(set(row) - set(kinds))}")
+    if "id" in kinds and "id" not in row:
+        raise InstanceError(f"{where()}: id is required")
     kwargs: dict[str, Any] = {}
     for key, value in row.items():
-        default = known[key].default
-        if isinstance(default, tuple):
+        kind = kinds[key]
+        if kind == "strings":
             if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-                raise InstanceError(f"{where}.{key}: expected a list of strings")
+                raise InstanceError(f"{where(key)}: expected a list of strings")
             value = tuple(value)
-        elif key == "id":
+        elif kind == "id":
             value = str(value)
-        elif key in {"lat", "lon", "rating", "reliability", "radius_km"}:
+        elif kind == "number":
             if value is not None:
-                if not isinstance(value, int | float) or not math.isfinite(value):
-                    raise InstanceError(f"{where}.{key}: expected a number")
+                if (
+                    isinstance(value, bool)
+                    or not isinstance(value, int | float)
+                    or not math.isfinite(value)
+                ):
+                    raise InstanceError(f"{where(key)}: expected a number")
                 value = float(value)
-        elif isinstance(default, bool):
+        elif kind == "bool":
             value = bool(value)
-        elif isinstance(default, int) or key in {"max_per_supplier", "candidates"}:
+        elif kind == "count":
             if value is not None and (not isinstance(value, int) or value < 0):
-                raise InstanceError(f"{where}.{key}: expected a non-negative integer")
-        elif isinstance(default, float):
+                raise InstanceError(f"{where(key)}: expected a non-negative integer")
+        elif kind == "amount":
             if not isinstance(value, int | float) or value < 0:
-                raise InstanceError(f"{where}.{key}: expected a non-negative number")
+                raise InstanceError(f"{where(key)}: expected a non-negative number")
             value = float(value)
-        elif isinstance(default, str) and not isinstance(value, str):
-            raise InstanceError(f"{where}.{key}: expected a string")
+        elif not isinstance(value, str):
+            raise InstanceError(f"{where(key)}: expected a string")
         kwargs[key] = value
     return cls(**kwargs)
+
+
+def _build_all(cls: type, rows: Any, prefix: str) -> list[Any]:
+    """All rows of one list. Fast path: construct directly and check the values column by
+    column; on any doubt, the row-by-row checks find and name the offending entry."""
+    if not isinstance(rows, list):
+        raise InstanceError(f"{prefix}: expected a list")
+    kinds = _kinds(cls)
+    allowed = kinds.keys()
+    tuples = [k for k, v in kinds.items() if v == "strings"]
+    out: list[Any] = []
+    try:
+        for row in rows:
+            if type(row) is not dict or not allowed >= row.keys() or "id" not in row:
+                raise ValueError
+            for k in tuples:
+                v = row.get(k)
+                if v is not None:
+                    if type(v) is not list:
+                        raise ValueError
+                    "".join(v)  # TypeError unless all strings
+                    row[k] = tuple(v)
+            out.append(cls(**row))
+        for k, kind in kinds.items():
+            if kind == "id":
+                for o in out:
+                    if type(o.id) is not str:
+                        o.id = str(o.id)
+            elif kind in ("number", "count", "amount"):
+                vals = [getattr(o, k) for o in out]
+                if any(type(v) is bool for v in vals):
+                    raise ValueError
+                arr = np.array([np.nan if v is None else v for v in vals], dtype=float)
+                if kind == "number" and np.isinf(arr).any():
+                    raise ValueError
+                if kind != "number" and (np.nan_to_num(arr) < 0).any():
+                    raise ValueError
+                if kind == "count" and any(v is not None and type(v) is not int for v in vals):
+                    raise ValueError
+                if kind == "number":
+                    for o, v in zip(out, vals, strict=True):
+                        if v is not None and type(v) is not float:
+                            setattr(o, k, float(v))
+            elif kind == "str" and any(type(getattr(o, k)) is not str for o in out):
+                raise ValueError
+    except (ValueError, TypeError):
+        out = [_build(cls, r, prefix, i) for i, r in enumerate(rows)]
+        raise InstanceError(f"{prefix}: invalid values") from None  # pragma: no cover
+    return out
 
 
 def parse_instance(data: Any) -> Instance:
@@ -171,10 +259,8 @@ def parse_instance(data: Any) -> Instance:
         raise InstanceError("instance: expected an object")
     if data.get("version", 1) != 1:
         raise InstanceError("instance: only version 1 is known")
-    needs = [_build(Need, r, f"needs[{i}]") for i, r in enumerate(data.get("needs", []))]
-    suppliers = [
-        _build(Supplier, r, f"suppliers[{i}]") for i, r in enumerate(data.get("suppliers", []))
-    ]
+    needs = _build_all(Need, data.get("needs", []), "needs")
+    suppliers = _build_all(Supplier, data.get("suppliers", []), "suppliers")
     for what, rows in (("needs", needs), ("suppliers", suppliers)):
         ids = [r.id for r in rows]
         if len(set(ids)) != len(ids):
