@@ -220,6 +220,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Overdue requests climb one level (community → township → county); resolved ones close
     # after their auto-close days. Idempotent: a double run changes nothing.
     "requests-sweep": {"task": "requests.sweep", "schedule": 300.0},
+    # Enrolment follows the visit rules; missed visit periods alert once (idempotent).
+    "visits-sweep": {"task": "visits.sweep", "schedule": 3600.0},
+    # Indicators of the counties whose records changed since the last sweep are recomputed.
+    "indicators-sweep": {"task": "indicators.sweep", "schedule": 120.0},
 }
 
 # Platform settings.
