@@ -2,8 +2,6 @@
 endpoints calling the services; nothing PATCHes an enrolment. Phones are masked; ID numbers
 are never in this API."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Any
 

@@ -60,9 +60,18 @@ class VisitForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("身体、居住、生活照料、精神状况等；不要写身份证号或电话。"),
     )
-    raise_request = forms.BooleanField(label=_("发现需求，转为诉求交社区办理"), required=False)
+    follow_up = forms.ChoiceField(
+        label=_("发现需求"),
+        choices=FOLLOW_UP_CHOICES,
+        required=False,
+        initial="",
+        widget=Choices,
+    )
     category = forms.ModelChoiceField(
         label=_("诉求类别"), queryset=Term.objects.none(), required=False
+    )
+    need_category = forms.ModelChoiceField(
+        label=_("服务类别（需求库）"), queryset=Term.objects.none(), required=False
     )
     request_description = forms.CharField(
         label=_("需求说明"),

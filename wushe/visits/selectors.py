@@ -280,12 +280,12 @@ def due_counts(*, user: Any, filters: DueFilter, today: date | None = None) -> d
     )
     week_end = periods.week_end(day)
     result = base.order_by().aggregate(
-        all=Count("id"),
-        pending=Count("id", filter=Q(pending=1)),
-        week=Count("id", filter=Q(pending=1, due_by__lte=week_end)),
-        overdue=Count("id", filter=Q(overdue=1)),
+        n_all=Count("id"),
+        n_pending=Count("id", filter=Q(pending=1)),
+        n_week=Count("id", filter=Q(pending=1, due_by__lte=week_end)),
+        n_overdue=Count("id", filter=Q(overdue=1)),
     )
-    return {key: int(value or 0) for key, value in result.items()}
+    return {key[2:]: int(value or 0) for key, value in result.items()}
 
 
 # --- overview and rate ----------------------------------------------------------------------
@@ -451,9 +451,9 @@ def overview_by_community(
         qs.order_by()
         .values("region_id")
         .annotate(
-            enrolled=Count("id"),
-            pending=Count("id", filter=Q(pending=1)),
-            overdue=Count("id", filter=Q(overdue=1)),
+            n_enrolled=Count("id"),
+            n_pending=Count("id", filter=Q(pending=1)),
+            n_overdue=Count("id", filter=Q(overdue=1)),
         )
     )
     rates: dict[str, Rate] = {}
@@ -466,9 +466,9 @@ def overview_by_community(
         CommunityOverview(
             code=row["region_id"],
             name=names.get(row["region_id"], row["region_id"]),
-            enrolled=row["enrolled"],
-            pending=row["pending"],
-            overdue=row["overdue"],
+            enrolled=row["n_enrolled"],
+            pending=row["n_pending"],
+            overdue=row["n_overdue"],
             rate=rates.get(row["region_id"], Rate(0, 0)),
         )
         for row in rows
