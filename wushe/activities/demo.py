@@ -94,13 +94,14 @@ def demo_timebank(ctx: Any) -> None:
             )
             activity.place(community.code)
             activities.append(activity)
-        # One upcoming activity per community, open to sign-up (today, for the QR demo).
+        # One activity per community running now, open to sign-up and to the QR codes.
+        running = timezone.localtime(now).replace(second=0, microsecond=0) - timedelta(minutes=30)
         upcoming = Activity(
-            title=f"{MARKER}{community.name}{rng.choice(TITLES)}（本周）",
+            title=f"{MARKER}{community.name}{rng.choice(TITLES)}（进行中）",
             description="扫码签到、签退的示范活动",
             organiser=organiser,
-            starts_at=today,
-            ends_at=today + timedelta(hours=9),
+            starts_at=running,
+            ends_at=running + timedelta(hours=8),
         )
         upcoming.place(community.code)
         activities.append(upcoming)
@@ -185,6 +186,11 @@ def demo_timebank(ctx: Any) -> None:
     login = ctx.users.get("demo_volunteer")
     mine = Volunteer.objects.filter(user=login).first() if login is not None else None
     if mine is not None:
+        running_here = Activity.objects.filter(
+            region_id=mine.region_id, title__startswith=MARKER, ends_at__gt=now
+        ).first()
+        if running_here is not None:
+            services.signup_create(activity=running_here, volunteer=mine, actor=login)
         own = tb.account_for_volunteer(scheme=coin, volunteer=mine)
         own.balance.refresh_from_db()
         if own.balance.amount >= 120:

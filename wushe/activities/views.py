@@ -79,6 +79,9 @@ def activity_list(request: HttpRequest) -> HttpResponse:
             "can_add": request.user.has_perm("activities.add_activity"),
             "can_verify": request.user.has_perm("activities.verify_records"),
             "is_volunteer": request.user.has_perm("activities.volunteer"),
+            "managed": selectors.activities_managed(user=request.user)[:10]
+            if request.user.has_perm("activities.add_activity")
+            else [],
         },
     )
 

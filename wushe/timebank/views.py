@@ -121,7 +121,9 @@ def pools(request: HttpRequest) -> HttpResponse:
     """社区公益池: the pool accounts in the worker's scope and the statement of one of them."""
     if not request.user.has_perm("timebank.view_pools"):
         raise PermissionDenied
-    accounts = list(selectors.accounts_in_scope(user=request.user, kind="pool")[:200])
+    accounts = list(
+        selectors.accounts_in_scope(user=request.user, kind="pool").select_related("region")[:200]
+    )
     chosen = request.GET.get("account", "")
     current = next((a for a in accounts if str(a.pk) == chosen), accounts[0] if accounts else None)
     if current is None:
