@@ -88,24 +88,35 @@ def _insert_measure(
     )
 
 
+SNAPSHOT_KEY = "*"  # period key of indicators made only of snapshots (same for every period)
+_REPLICATE_KEY = "+"  # staging-only: a snapshot part of a mixed indicator, copied to each period
+
+
 def _stage(
     cursor: Any, run: int, indicators: list[Indicator], periods: list[Period], prefix: str
 ) -> list[str]:
     """Stage every indicator's counts; returns the codes of indicators whose definition failed
-    (each runs in a savepoint, so one broken module's definition does not stop the others)."""
+    (each runs in a savepoint, so one broken module's definition does not stop the others).
+
+    An indicator made only of snapshot measures is staged once under period "*"; a snapshot
+    part of a mixed indicator is copied to every period."""
     latest = max(periods, key=lambda p: (p.end, p.kind != "year"))
     failed: list[str] = []
     for indicator in indicators:
         try:
             with transaction.atomic():
                 for part, measure in indicator.measures():
-                    if measure.over == Over.SNAPSHOT:
-                        _insert_measure(cursor, run, indicator, part, measure, latest, "*", prefix)
+                    if indicator.is_snapshot:
+                        key = SNAPSHOT_KEY
+                    elif measure.over == Over.SNAPSHOT:
+                        key = _REPLICATE_KEY
                     else:
                         for period in periods:
                             _insert_measure(
                                 cursor, run, indicator, part, measure, period, period.key, prefix
                             )
+                        continue
+                    _insert_measure(cursor, run, indicator, part, measure, latest, key, prefix)
         except Exception:
             logger.exception("indicator %s failed to compute", indicator.code)
             failed.append(indicator.code)
@@ -114,10 +125,10 @@ def _stage(
         cursor.execute(
             f"INSERT INTO {staging} (run, indicator, part, period, region, value) "
             f"SELECT run, indicator, part, %s, region, value FROM {staging} "
-            f"WHERE run = %s AND period = '*'",
-            [period.key, run],
+            f"WHERE run = %s AND period = %s",
+            [period.key, run, _REPLICATE_KEY],
         )
-    cursor.execute(f"DELETE FROM {staging} WHERE run = %s AND period = '*'", [run])
+    cursor.execute(f"DELETE FROM {staging} WHERE run = %s AND period = %s", [run, _REPLICATE_KEY])
     return failed
 
 
@@ -223,7 +234,7 @@ def compute(
     chosen = indicators if indicators is not None else all_indicators()
     years = sorted(set(years))
     periods = periods_of(years)
-    period_keys = [p.key for p in periods]
+    period_keys = [p.key for p in periods] + [SNAPSHOT_KEY]
     run = RefreshRun.objects.create(
         kind=kind,
         prefix=prefix,

@@ -146,6 +146,11 @@ class Indicator:
     def default_target(self) -> Decimal | None:
         return None if self.target is None else Decimal(str(self.target))
 
+    @property
+    def is_snapshot(self) -> bool:
+        """Every part is a snapshot: one stored value (period "*") serves every period."""
+        return all(m.over == Over.SNAPSHOT for _part, m in self.measures())
+
     def measures(self) -> Iterator[tuple[str, Measure]]:
         yield "n", self.numerator
         if self.denominator is not None:

@@ -15,6 +15,7 @@ from wushe.core.errors import NotFound, ValidationFailed
 from wushe.regions import codes
 from wushe.regions.models import Region
 
+from .engine import SNAPSHOT_KEY
 from .models import IndicatorTarget, IndicatorValue, RefreshRun
 from .periods import Period
 from .registry import Direction, Indicator, all_indicators
@@ -192,11 +193,18 @@ def targets_for(
 # ---- results -------------------------------------------------------------------------------
 
 
+def _key(indicator: Indicator, period: Period) -> str:
+    """Where an indicator's value for a period is stored: under "*" for snapshot indicators."""
+    return SNAPSHOT_KEY if indicator.is_snapshot else period.key
+
+
 def _stored(
     region_codes: list[str], period_keys: list[str], indicator_codes: list[str]
 ) -> dict[tuple[str, str, str], tuple[Decimal, Decimal]]:
     rows = IndicatorValue.objects.filter(
-        region__in=region_codes, period__in=period_keys, indicator__in=indicator_codes
+        region__in=region_codes,
+        period__in=[*period_keys, SNAPSHOT_KEY],
+        indicator__in=indicator_codes,
     ).values_list("indicator", "region", "period", "numerator", "denominator")
     return {(i, r, p): (Decimal(str(n)), Decimal(str(d))) for i, r, p, n, d in rows}
 
@@ -211,7 +219,7 @@ def results(
     out: dict[tuple[str, str], Result] = {}
     for indicator in chosen:
         for code in region_codes:
-            pair = stored.get((indicator.code, code, period.key))
+            pair = stored.get((indicator.code, code, _key(indicator, period)))
             n, d = pair if pair is not None else (None, None)
             value, why = compute_value(indicator, n, d)
             target = targets[(indicator.code, code)]
@@ -250,7 +258,7 @@ def trend(indicator: Indicator, region: Region, period: Period, length: int = 12
         for year in {p.year for p in periods}
     }
     for p in periods:
-        pair = stored.get((indicator.code, region.code, p.key))
+        pair = stored.get((indicator.code, region.code, _key(indicator, p)))
         n, d = pair if pair is not None else (None, None)
         value, why = compute_value(indicator, n, d)
         target = targets[p.year]
