@@ -45,8 +45,13 @@ class MatchingSettings(models.Model):
                 | Q(weight_workload__gt=0)
                 | Q(weight_familiarity__gt=0),
                 name="matchingsettings_some_weight",
+                violation_error_message=_("至少一项权重须大于零。"),
             ),
-            models.CheckConstraint(condition=Q(radius_m__gte=100), name="matchingsettings_radius"),
+            models.CheckConstraint(
+                condition=Q(radius_m__gte=100),
+                name="matchingsettings_radius",
+                violation_error_message=_("服务半径至少 100 米。"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -164,8 +169,8 @@ class LineDecision(models.TextChoices):
 
 class ProposalLine(RegionBound):
     """One proposed (request, volunteer) pair. `region`/`county_code` are the request's.
-    `dispatched` is set once the dispatch went through; `outcome` holds the error code when
-    the request could no longer be dispatched (closed meanwhile, volunteer suspended …)."""
+    `dispatched` is set once the dispatch went through; `outcome` holds the request service's message
+    when the request could not be dispatched (closed meanwhile, volunteer suspended …)."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="lines")
     request = models.ForeignKey(

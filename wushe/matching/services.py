@@ -203,7 +203,10 @@ def batch_instance(region_code: str) -> tuple[Instance, list[Any], set[int]]:
             "ref_id", "name", "latitude", "longitude", "region_id", "skills", "availability",
             "capacity", "load", "rating", "reliability",
         )  # fmt: skip
-        for ref, name, lat, lon, region, skills, avail, cap, load, rating, rel in rows:
+        live = _live_load(county)
+        for ref, name, lat, lon, region, skills, avail, cap, _load, rating, rel in rows:
+            if ref not in live:
+                continue  # suspended or withdrawn since the index was built
             sups.append(
                 Supplier(
                     id=str(ref),
@@ -214,12 +217,36 @@ def batch_instance(region_code: str) -> tuple[Instance, list[Any], set[int]]:
                     skills=tuple(skills.split(",")) if skills else (),
                     availability=avail,
                     capacity=cap,
-                    load=load,
+                    load=live[ref],
                     rating=rating,
                     reliability=rel,
                 )
             )
     return Instance(needs, sups, weights, limits), requests, estimated
+
+
+def _live_load(county_code: str) -> dict[int, int]:
+    """Active volunteers of the county with their open assignments, as the registers say now
+    (the supply index may be stale; a proposal must never name someone no longer eligible)."""
+    from wushe.requests.models import Assignment, AssignmentStatus
+    from wushe.volunteers.models import Volunteer, VolunteerStatus
+
+    live = dict.fromkeys(
+        Volunteer.objects.filter(
+            county_code=county_code, status=VolunteerStatus.ACTIVE
+        ).values_list("pk", flat=True),
+        0,
+    )
+    for vid, n in (
+        Assignment.objects.filter(county_code=county_code, volunteer__isnull=False)
+        .exclude(status=AssignmentStatus.DONE)
+        .values("volunteer_id")
+        .annotate(n=Count("id"))
+        .values_list("volunteer_id", "n")
+    ):
+        if vid in live:
+            live[vid] = n
+    return live
 
 
 def proposal_create(*, region_code: str, actor: Any) -> Proposal:
@@ -365,7 +392,8 @@ def proposal_discard(*, proposal_id: int, actor: Any) -> Proposal:
 def proposal_confirm(*, proposal_id: int, actor: Any) -> Proposal:
     """Dispatch every line not rejected through the request services (each in its own
     transaction, as those services require), then mark the proposal confirmed. A line whose
-    request can no longer be dispatched keeps the error code in `outcome`; running it again
+    request can no longer be dispatched (or that the actor may not dispatch) keeps the request
+    service's message in `outcome`; running it again
     skips the lines already dispatched."""
     from wushe.requests import services as request_services
 
@@ -391,7 +419,7 @@ def proposal_confirm(*, proposal_id: int, actor: Any) -> Proposal:
                 note=note,
             )
         except DomainError as exc:
-            line.outcome = str(exc.code)[:200]
+            line.outcome = str(exc.message)[:200]
             line.save(update_fields=["outcome"])
         else:
             line.dispatched = True

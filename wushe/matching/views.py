@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from wushe.accounts.scoping import scope_prefixes
 from wushe.core.errors import DomainError
+from wushe.core.forms import show_domain_error
 from wushe.regions import codes
 from wushe.regions.models import Region
 
@@ -198,7 +199,7 @@ def settings_edit(request: HttpRequest, region_code: str) -> HttpResponse:
                 actor=request.user,
             )
         except DomainError as exc:
-            messages.error(request, str(exc.message))
+            show_domain_error(form, exc)
         else:
             messages.success(request, _("匹配规则已保存。"))
             return redirect("matching:settings", region_code=region_code)
