@@ -169,8 +169,8 @@ class LineDecision(models.TextChoices):
 
 class ProposalLine(RegionBound):
     """One proposed (request, volunteer) pair. `region`/`county_code` are the request's.
-    `dispatched` is set once the dispatch went through; `outcome` holds the request service's message
-    when the request could not be dispatched (closed meanwhile, volunteer suspended …)."""
+    `dispatched` is set once the dispatch went through; `outcome` holds the request service's
+    message when it could not be dispatched (closed meanwhile, volunteer suspended …)."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="lines")
     request = models.ForeignKey(

@@ -199,7 +199,7 @@ def settings_edit(request: HttpRequest, region_code: str) -> HttpResponse:
                 actor=request.user,
             )
         except DomainError as exc:
-            show_domain_error(form, exc)
+            show_domain_error(form, exc)  # type: ignore[arg-type]  # a ModelForm is a form
         else:
             messages.success(request, _("匹配规则已保存。"))
             return redirect("matching:settings", region_code=region_code)
