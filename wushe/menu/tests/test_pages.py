@@ -68,7 +68,9 @@ def test_provider_confirms_schedules_delivers_and_resident_rates_on_pages(world)
     order.refresh_from_db()
     assert order.status == OrderStatus.DELIVERED
     resident = signed_in(world.users["resident"])
-    assert "提交评价" in resident.get(reverse("menu:order_detail", args=[order.pk])).content.decode()
+    assert (
+        "提交评价" in resident.get(reverse("menu:order_detail", args=[order.pk])).content.decode()
+    )
     act(resident, "rate", {"rating": "4", "comment": "很好"})
     order.refresh_from_db()
     assert (order.status, order.rating) == (OrderStatus.RATED, 4)
