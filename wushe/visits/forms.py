@@ -17,7 +17,7 @@ from wushe.taxonomy.selectors import terms
 from .models import Frequency, Method, RiskLevel, Situation, VisitorKind
 
 BUCKET_LABELS = {
-    "week": _("本周到期"),
+    "week": _("7日内到期"),
     "overdue": _("已逾期"),
     "pending": _("本期待探访"),
     "all": _("全部对象"),

@@ -8,7 +8,7 @@ Due and overdue (per enrolment, `today` given):
 - its *period* is the week / month / quarter of its frequency containing today; under an
   extreme-weather override covering its region today, the more frequent of the two;
 - **pending**: no visit yet in the current period; its deadline (`due_by`) is the period's
-  last day; **due this week**: pending with the deadline on or before this Sunday;
+  last day; **due soon** (the "week" list): pending with the deadline within seven days;
 - **overdue**: the whole previous period of its *regular* frequency passed without a visit,
   and none since (enrolled before the current period began). An override tightens what is
   due, not what is already late: a week of storm warnings does not turn everyone visited
@@ -25,7 +25,7 @@ Monthly visit rate for a month (`monthly_visit_rate`), computed in the database:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import (
@@ -240,6 +240,13 @@ def with_due(
     )
 
 
+def soon_end(today: date) -> date:
+    """Last deadline of the "due soon" list: the next seven days. On a Monday that is this
+    week; later in the week it also shows what falls due early next week (a monthly deadline
+    on the 30th must not first appear on the 30th's Monday)."""
+    return today + timedelta(days=6)
+
+
 @dataclass(frozen=True)
 class DueFilter:
     bucket: str = BUCKET_WEEK
@@ -264,7 +271,7 @@ def due_list(*, user: Any, filters: DueFilter, today: date | None = None) -> Que
         qs = qs.filter(resident__name__contains=filters.q)
     qs = with_due(qs, today=day, overrides=overrides_active(prefix=filters.region, today=day))
     if filters.bucket == BUCKET_WEEK:
-        qs = qs.filter(pending=1, due_by__lte=periods.week_end(day))
+        qs = qs.filter(pending=1, due_by__lte=soon_end(day))
     elif filters.bucket == BUCKET_PENDING:
         qs = qs.filter(pending=1)
     elif filters.bucket == BUCKET_OVERDUE:
@@ -278,7 +285,7 @@ def due_counts(*, user: Any, filters: DueFilter, today: date | None = None) -> d
     base = due_list(
         user=user, filters=DueFilter(**{**filters.__dict__, "bucket": BUCKET_ALL}), today=day
     )
-    week_end = periods.week_end(day)
+    week_end = soon_end(day)
     result = base.order_by().aggregate(
         n_all=Count("id"),
         n_pending=Count("id", filter=Q(pending=1)),

@@ -24,7 +24,7 @@ from wushe.regions import codes
 from wushe.residents.models import Tag
 from wushe.residents.rules import HIDDEN_TAG_LABEL, is_sensitive
 
-from . import periods, selectors, services
+from . import selectors, services
 from .forms import (
     BUCKET_LABELS,
     AssignForm,
@@ -122,7 +122,7 @@ def due(request: HttpRequest) -> HttpResponse:
             "sees_region": sees_region,
             "groups": Group.choices,
             "today": today,
-            "week_end": periods.week_end(today),
+            "week_end": selectors.soon_end(today),
             "can_enrol": request.user.has_perm("visits.manage_enrolments"),
         },
         per_page=30,

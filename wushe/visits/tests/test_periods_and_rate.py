@@ -128,12 +128,15 @@ def test_due_this_week_across_a_month_boundary(enrolled):
         record(enrolled, enrolled.alone, sh(2026, 10, 31, 23, 30))
     assert due_names(worker, "week", friday) == ["孙爷爷"]
     # Monday 2 November: a new month; the October visit does not cover November, but its
-    # deadline (30 November) is not this week.
+    # deadline (30 November) is not within seven days.
     monday = date(2026, 11, 2)
     assert due_names(worker, "week", monday) == ["孙爷爷"]
     assert due_names(worker, "pending", monday) == ["孙爷爷", "钱奶奶"]
     # The living-alone elder was visited in October: not overdue in November.
     assert "钱奶奶" not in due_names(worker, "overdue", monday)
+    # Wednesday 25 November: the 30 November deadline is within seven days (next Monday).
+    assert due_names(worker, "week", date(2026, 11, 25)) == ["孙爷爷", "钱奶奶"]
+    assert due_names(worker, "week", date(2026, 11, 23)) == ["孙爷爷"]
 
 
 def test_overdue_after_a_missed_period(enrolled):
