@@ -253,13 +253,156 @@ def solution_from_result(inst: Instance, result: dict[str, Any]) -> Solution:
     return Solution("ours", chosen, [i for i in range(len(inst.needs)) if i not in served])
 
 
+# --------------------------------------------------------------------------------------------
+# Online suggestions on PostgreSQL (--api)
+
+
+def api_bench(args: argparse.Namespace) -> None:
+    """A scratch PostgreSQL database with Haining's regions, `--volunteers` volunteers (with
+    skills, availability, locations as the city instance), 5,000 organisations covering
+    communities and townships, the supply index rebuilt, and `--requests` accepted requests;
+    then GET /api/v1/matching/suggestions?request=… for each (in-process Django test client,
+    so the figure is the server's time without the network), p50/p95/p99."""
+    sys.path.insert(0, str(PROJECT / "bench"))
+    import harness
+
+    tools = harness.check_tools()
+    var_dir = Path(tempfile.mkdtemp(prefix="matching-api-"))
+    with harness.scratch_database("wushe_bench_matching") as database_url:
+        env = harness.app_environment(database_url, var_dir, "")
+        os.environ.update(env)
+        print("migrate ...", flush=True)
+        harness.run([tools["wushe"], "migrate", "--noinput", "-v0"], env=env, timeout=1200)
+        import django
+
+        django.setup()
+        _api_bench_run(args)
+
+
+def _api_bench_run(args: argparse.Namespace) -> None:
+    from datetime import date
+
+    from django.db import connection
+    from django.test import Client
+
+    from wushe.accounts.models import User
+    from wushe.accounts.roles import Role
+    from wushe.accounts.services import grant_create, token_issue
+    from wushe.matching.services import supply_rebuild
+    from wushe.organizations.models import Organization
+    from wushe.regions.models import Region
+    from wushe.regions.services import regions_load
+    from wushe.requests import services as request_services
+    from wushe.taxonomy.models import Term, Vocabulary
+    from wushe.volunteers.models import Volunteer, VolunteerSkill
+
+    regions_load(prefix="330481")
+    inst = city(args.requests, args.volunteers, args.seed)
+    skill_ids = dict(Term.objects.filter(vocabulary=Vocabulary.SKILL).values_list("code", "pk"))
+    t = time.perf_counter()
+    rows = []
+    for j, sup in enumerate(inst.suppliers):
+        v = Volunteer(
+            name=f"志愿者{j}",
+            number=f"330481-B-{j:07d}",
+            registered_on=date(2024, 1, 1),
+            latitude=f"{sup.lat:.6f}",
+            longitude=f"{sup.lon:.6f}",
+            coord_source="wgs84",
+            availability=sup.availability,
+        )
+        v.place(sup.region)
+        rows.append(v)
+    Volunteer.objects.bulk_create(rows, batch_size=5000)
+    ids = list(Volunteer.objects.order_by("pk").values_list("pk", flat=True))
+    skills = [
+        VolunteerSkill(volunteer_id=vid, term_id=skill_ids[code], county_code=COUNTY)
+        for vid, sup in zip(ids, inst.suppliers, strict=True)
+        for code in sup.skills
+    ]
+    VolunteerSkill.objects.bulk_create(skills, batch_size=10000)
+    print(f"volunteers: {len(rows):,} (+{len(skills):,} skills) in "
+          f"{time.perf_counter() - t:.0f} s", flush=True)  # fmt: skip
+    t = time.perf_counter()
+    regions = list(Region.objects.filter(code__startswith=COUNTY, level__gte=4))
+    services = list(Term.objects.filter(vocabulary=Vocabulary.SERVICE_CATEGORY))
+    rng = random.Random(args.seed)
+    orgs = [
+        Organization(name=f"测试社会组织{k:04d}", region_id=rng.choice(regions).code)
+        for k in range(5000)
+    ]
+    Organization.objects.bulk_create(orgs, batch_size=2000)
+    orgs = list(Organization.objects.all())
+    Cover = Organization.coverage.through
+    Serve = Organization.service_categories.through
+    Cover.objects.bulk_create(
+        [Cover(organization_id=o.pk, region_id=rng.choice(regions).code) for o in orgs]
+    )
+    Serve.objects.bulk_create(
+        [Serve(organization_id=o.pk, term_id=rng.choice(services).pk) for o in orgs]
+    )
+    print(f"organisations: 5,000 in {time.perf_counter() - t:.0f} s", flush=True)
+    t = time.perf_counter()
+    n = supply_rebuild(county_code=COUNTY)
+    print(f"supply index: {n:,} rows rebuilt in {time.perf_counter() - t:.1f} s", flush=True)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    admin = User.objects.create_user(username="bench_admin", password="bench-password-1")  # noqa: S106
+    grant_create(user=admin, role=Role.ADMIN, region_code=None)
+    categories = ["daily_care", "health", "culture", "psychological", "environment"]
+    made = []
+    for need in inst.needs[: args.requests]:
+        req, _created = request_services.request_submit(
+            actor=admin,
+            region_code=need.region,
+            category=rng.choice(categories),
+            description="基准测试诉求",
+            channel="phone",
+            latitude=f"{need.lat:.6f}",
+            longitude=f"{need.lon:.6f}",
+        )
+        request_services.request_accept(request_id=req.pk, actor=admin)
+        made.append(req.pk)
+    token, _ = token_issue(user=admin, name="bench")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="localhost")
+    times = []
+    sizes = []
+    for rid in made[:5]:  # warm-up
+        client.get(f"/api/v1/matching/suggestions?request={rid}", secure=True)
+    for rid in made:
+        t0 = time.perf_counter()
+        r = client.get(f"/api/v1/matching/suggestions?request={rid}", secure=True)
+        times.append((time.perf_counter() - t0) * 1000)
+        if r.status_code != 200:
+            raise RuntimeError(f"{r.status_code}: {r.content[:300]!r}")
+        sizes.append(len(r.json()["suggestions"]))
+    q = np.percentile(times, [50, 95, 99])
+    print(f"suggestions API over {len(times)} requests: p50 {q[0]:.1f} ms, p95 {q[1]:.1f} ms, "
+          f"p99 {q[2]:.1f} ms; suggestions per request: median {int(np.median(sizes))}, "
+          f"min {min(sizes)}")  # fmt: skip
+    print(f"load average: {os.getloadavg()}")
+    from wushe.matching.services import proposal_create
+
+    t = time.perf_counter()
+    proposal = proposal_create(region_code=COUNTY + "000000", actor=admin)
+    print(f"county proposal from the database ({len(made)} open requests, "
+          f"{proposal.summary['volunteers']:,} volunteers in their box): "
+          f"{proposal.summary['served']} served, {time.perf_counter() - t:.1f} s "
+          f"loaded → stored; load average {os.getloadavg()}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--needs", type=int, default=20_000)
     parser.add_argument("--volunteers", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--check", action="store_true", help="also verify eligibility (slow)")
+    parser.add_argument("--api", action="store_true", help="online suggestions on PostgreSQL")
+    parser.add_argument("--requests", type=int, default=300, help="with --api: requests timed")
     args = parser.parse_args()
+    if args.api:
+        api_bench(args)
+        return
     print(f"load average before: {os.getloadavg()}")
     t0 = time.perf_counter()
     inst = city(args.needs, args.volunteers, args.seed)

@@ -57,7 +57,7 @@ class Limits:
     radius_km: float = 3.0
     max_per_supplier: int | None = None
     fairness_step: int = 50
-    candidates: int | None = 24
+    candidates: int | None = 16
 
 
 @dataclass(slots=True)
