@@ -117,3 +117,31 @@ def test_provider_puts_a_service_on_the_menu(world):
 def test_pages_closed_to_roles_without_them(world):
     assert signed_in(world.users["volunteer"]).get(reverse("menu:orders")).status_code == 403
     assert signed_in(world.users["resident"]).get(reverse("menu:offerings")).status_code == 403
+
+
+def test_worker_orders_on_a_residents_behalf_from_the_menu_page(world):
+    client = signed_in(world.users["community_a"])
+    page = client.get(reverse("menu:browse")).content.decode()
+    assert "上门助浴" in page and "居民档案编号" in page
+    response = client.post(
+        reverse("menu:order", args=[world.offering.pk]),
+        {
+            "service_date": TODAY.isoformat(),
+            "resident_id": str(world.other.pk),
+            "idempotency_key": "w-1",
+        },
+    )
+    assert response.status_code == 302
+    order = ServiceOrder.objects.get()
+    assert order.on_behalf and order.resident == world.other
+    # A worker of another community cannot reach that resident.
+    other = signed_in(world.users["community_b"])
+    other.post(
+        reverse("menu:order", args=[world.offering.pk]),
+        {
+            "service_date": TODAY.isoformat(),
+            "resident_id": str(world.resident.pk),
+            "idempotency_key": "w-2",
+        },
+    )
+    assert ServiceOrder.objects.count() == 1
