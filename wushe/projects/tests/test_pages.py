@@ -131,3 +131,17 @@ def test_exports_from_pages(world):
     assert org.get(reverse("projects:results_xlsx", args=[world.call.pk])).status_code == 404
     county = signed_in(world.users["county"])
     assert county.get(reverse("projects:results_xlsx", args=[world.call.pk])).status_code == 200
+
+
+def test_resident_rates_from_the_public_page(world):
+    project = world.approved()
+    resident = signed_in(world.users["resident"])
+    page = resident.get(reverse("disclosure:project", args=[project.pk])).content.decode()
+    assert "评价这个项目" in page
+    response = resident.post(
+        reverse("projects:rate", args=[project.pk]), {"rating": "4", "comment": "好"}, follow=True
+    )
+    assert "感谢您的评价" in response.content.decode()
+    assert project.ratings.get().rating == 4
+    anonymous = Client().get(reverse("disclosure:project", args=[project.pk])).content.decode()
+    assert "评价这个项目" not in anonymous and "4.0 / 5" in anonymous

@@ -315,3 +315,18 @@ def test_call_created_only_in_scope(world):
     with pytest.raises(PermissionDenied):
         make_call(world.users["community_a"])
     assert make_call(world.users["county"], region_code=HAINING).pk
+
+
+def test_recount_command_reports_and_fixes_a_wrong_cache(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    project = world.approved()
+    spend(world, project, 900)
+    Project.objects.filter(pk=project.pk).update(spent_fen=1)
+    out = StringIO()
+    call_command("projects", "recount", stdout=out)
+    assert "1 corrected" in out.getvalue()
+    project.refresh_from_db()
+    assert project.spent_fen == 900
