@@ -439,7 +439,8 @@ class CommunityOverview:
     enrolled: int
     pending: int
     overdue: int
-    rate: Rate
+    rate: Rate  # this month so far
+    last_rate: Rate  # last month, complete
 
 
 def overview_by_community(
@@ -464,8 +465,11 @@ def overview_by_community(
         )
     )
     rates: dict[str, Rate] = {}
+    last_rates: dict[str, Rate] = {}
+    last_month = periods.month_start(day) - timedelta(days=1)
     for part in [prefix] if prefix else scope_prefixes(user, WORKER_ROLES):
         rates.update(monthly_visit_rate_by_region(prefix=part, month=day, digits=12))
+        last_rates.update(monthly_visit_rate_by_region(prefix=part, month=last_month, digits=12))
     names = dict(
         Region.objects.filter(code__in=[r["region_id"] for r in rows]).values_list("code", "name")
     )
@@ -477,6 +481,7 @@ def overview_by_community(
             pending=row["n_pending"],
             overdue=row["n_overdue"],
             rate=rates.get(row["region_id"], Rate(0, 0)),
+            last_rate=last_rates.get(row["region_id"], Rate(0, 0)),
         )
         for row in rows
     ]

@@ -335,6 +335,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         "overdue": sum(r.overdue for r in rows),
         "numerator": sum(r.rate.numerator for r in rows),
         "denominator": sum(r.rate.denominator for r in rows),
+        "last_numerator": sum(r.last_rate.numerator for r in rows),
+        "last_denominator": sum(r.last_rate.denominator for r in rows),
     }
     return render(
         request,

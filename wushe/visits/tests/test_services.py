@@ -386,3 +386,6 @@ def test_overview_counts_per_community(enrolled):
     assert rows[0].code == NANGUANXIANG  # most overdue first
     # 东山 in October: 1 due (enrolled 1 September), visited.
     assert (by_code[DONGSHAN].rate.numerator, by_code[DONGSHAN].rate.denominator) == (1, 1)
+    # September, complete: due (enrolled on its first day) and not visited.
+    last = by_code[DONGSHAN].last_rate
+    assert (last.numerator, last.denominator) == (0, 1)
