@@ -27,7 +27,7 @@ register(
         name=_("慈善资金募集额"),
         unit=_("元"),
         scale=YUAN_PER_FEN,
-        numerator=Measure(_donations, aggregate=Sum("amount_fen")),
+        numerator=Measure(_donations, aggregate=Sum("amount_fen"), month_field="received_on"),
         definition=_("统计期内接收的资金捐赠之和（冲正记录已抵减），按基金所在区划"),
         source=_("《中华人民共和国慈善法》；社区慈善基金管理办法"),
         topic=_("慈善资源"),

@@ -21,15 +21,18 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import DateTimeField, F
+from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
 from wushe.regions import codes
 
 from .models import IndicatorValue, RefreshRun, Staging
-from .periods import Period
+from .periods import Kind, Period
 from .registry import Indicator, Measure, Over, all_indicators
 
 logger = logging.getLogger(__name__)
@@ -43,6 +46,10 @@ def _table(model: Any) -> str:
 
 def _placeholders(values: Sequence[object]) -> str:
     return ", ".join(["%s"] * len(values))
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
 
 
 def periods_of(years: Iterable[int]) -> list[Period]:
@@ -92,6 +99,77 @@ SNAPSHOT_KEY = "*"  # period key of indicators made only of snapshots (same for 
 _REPLICATE_KEY = "+"  # staging-only: a snapshot part of a mixed indicator, copied to each period
 
 
+_MONTHS_KEY = "m"  # staging-only: rows of a by-month scan, keyed by `month`
+
+
+def _insert_by_month(
+    cursor: Any,
+    run: int,
+    indicator: Indicator,
+    part: str,
+    measure: Measure,
+    year: int,
+    prefix: str,
+) -> None:
+    """One grouped scan of a year's rows by (region, month in Asia/Shanghai)."""
+    assert measure.month_field is not None
+    queryset = measure.rows(Period(year, Kind.YEAR, 1))
+    if prefix:
+        low, high = codes.scope_range(prefix)
+        queryset = queryset.filter(
+            **{f"{measure.region}__gte": low, f"{measure.region}__lte": high}
+        )
+    month = ExtractMonth(
+        measure.month_field,
+        tzinfo=_zone() if _is_timestamp(queryset.model, measure.month_field) else None,
+    )
+    grouped = (
+        queryset.order_by()
+        .values(r=F(measure.region), mo=month)
+        .annotate(v=measure.aggregate_expression())
+        .values_list("r", "mo", "v")
+    )
+    sql, params = grouped.query.sql_with_params()
+    cursor.execute(
+        f"INSERT INTO {_table(Staging)} (run, indicator, part, period, region, month, value) "
+        f"SELECT %s, %s, %s, %s, sub.r, sub.mo, sub.v FROM ({sql}) sub WHERE sub.r IS NOT NULL",
+        [run, indicator.code, part, f"{_MONTHS_KEY}{year}", *params],
+    )
+
+
+def _is_timestamp(model: Any, path: str) -> bool:
+    field: Any = None
+    for name in path.split("__"):
+        field = model._meta.get_field(name)
+        model = field.related_model or model
+    return isinstance(field, DateTimeField)
+
+
+def _spread_months(cursor: Any, run: int, years: list[int]) -> None:
+    """Turn by-month rows into month rows plus quarter and year rows (their sums)."""
+    staging = _table(Staging)
+    for year in years:
+        key = f"{_MONTHS_KEY}{year}"
+        months = " ".join(f"WHEN {m} THEN '{year}-{m:02d}'" for m in range(1, 13))
+        quarter = (
+            "CASE "
+            + " ".join(f"WHEN month <= {3 * q} THEN '{year}-Q{q}'" for q in range(1, 5))
+            + " END"
+        )
+        for expression in (quarter, f"'{year}'"):
+            cursor.execute(
+                f"INSERT INTO {staging} (run, indicator, part, period, region, value) "
+                f"SELECT run, indicator, part, {expression}, region, SUM(value) "
+                f"FROM {staging} WHERE run = %s AND period = %s "
+                f"GROUP BY run, indicator, part, {expression}, region",
+                [run, key],
+            )
+        cursor.execute(
+            f"UPDATE {staging} SET period = CASE month {months} END WHERE run = %s AND period = %s",
+            [run, key],
+        )
+
+
 def _stage(
     cursor: Any, run: int, indicators: list[Indicator], periods: list[Period], prefix: str
 ) -> list[str]:
@@ -110,6 +188,10 @@ def _stage(
                         key = SNAPSHOT_KEY
                     elif measure.over == Over.SNAPSHOT:
                         key = _REPLICATE_KEY
+                    elif measure.by_month:
+                        for year in sorted({p.year for p in periods}):
+                            _insert_by_month(cursor, run, indicator, part, measure, year, prefix)
+                        continue
                     else:
                         for period in periods:
                             _insert_measure(
@@ -121,6 +203,7 @@ def _stage(
             logger.exception("indicator %s failed to compute", indicator.code)
             failed.append(indicator.code)
     staging = _table(Staging)
+    _spread_months(cursor, run, sorted({p.year for p in periods}))
     for period in periods:
         cursor.execute(
             f"INSERT INTO {staging} (run, indicator, part, period, region, value) "

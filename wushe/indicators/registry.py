@@ -59,6 +59,8 @@ Rules for a Measure:
   RegionBound FK; e.g. `"resident__region"`). A join is fine; an index on it helps at scale.
 - `aggregate` defaults to `Count("pk")`; use `Count("x", distinct=True)` or `Sum("minutes")`.
   Distinct counts are summed across regions, so a subject must belong to one region.
+- `month_field="accepted_at"` (optional) lets the engine compute a whole year in one scan
+  grouped by month (Asia/Shanghai) for counts and sums that add up over time (not distinct).
 - `over=Over.SNAPSHOT` for registers without history (current state, computed once per refresh
   and shown for every period); `Over.PERIOD` (default) computes the queryset for each period.
 - `denominator=None` makes the indicator a plain count (`value = numerator × scale`).
@@ -117,6 +119,19 @@ class Measure:
     aggregate: Aggregate | None = None
     region: str = "region"
     over: Over = Over.PERIOD
+    # Optional speed-up for flows: the date/timestamp field that places a row in its month.
+    # With it (and a non-distinct aggregate) the engine reads a whole year in one grouped scan
+    # and sums months into quarters and the year; `rows(year)` must then return the year's rows.
+    month_field: str | None = None
+
+    @property
+    def by_month(self) -> bool:
+        aggregate = self.aggregate_expression()
+        return (
+            self.month_field is not None
+            and self.over == Over.PERIOD
+            and not getattr(aggregate, "distinct", False)
+        )
 
     def aggregate_expression(self) -> Aggregate:
         return self.aggregate if self.aggregate is not None else Count("pk")

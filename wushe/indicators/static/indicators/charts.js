@@ -28,7 +28,7 @@
     var t = d.trend;
     return {
       tooltip: { trigger: "axis" },
-      legend: { data: [t.name, t.target_name] },
+      legend: { top: 0, data: [t.name, t.target_name] },
       grid: { left: 8, right: 16, bottom: 8, top: 36, containLabel: true },
       xAxis: { type: "category", data: t.labels },
       yAxis: { type: "value", name: d.unit },
