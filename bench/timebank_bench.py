@@ -104,6 +104,26 @@ def _children(pid: int) -> list[int]:
     return sorted(found)
 
 
+def gunicorn_cpu_seconds(base_url: str) -> float:
+    """CPU time (user + system) of the gunicorn processes serving `base_url`: the cost per
+    transfer that does not depend on how busy the shared machine is."""
+    bind = base_url.removeprefix("http://")
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if "gunicorn" not in cmdline or bind not in cmdline:
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 class RetryingClient:
     """`connections` threads, each sending gifts around the ring for `duration` seconds; a
     request that fails (connection refused or reset, timeout, 5xx) is sent again with the same
@@ -348,6 +368,7 @@ def main(argv: list[str] | None = None) -> int:
                 connections=args.connections, threads=args.threads,
             )  # fmt: skip
             before, _d = gifts(database_url)
+            cpu_before = gunicorn_cpu_seconds(base_url)
             os.environ["WRK_RUN"] = f"run{os.getpid()}"
             print(f"  wrk {args.duration}s, {args.connections} connections ...", flush=True)
             load = harness.run_wrk(
@@ -355,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
                 connections=args.connections, threads=args.threads,
             )  # fmt: skip
             results["load_average_after"] = os.getloadavg()
+            cpu_used = gunicorn_cpu_seconds(base_url) - cpu_before
             after, doubled = gifts(database_url)
             problems = harness.server_log_problems(log_path)
         ok_verify, verify_output = verify(tools, env)
@@ -371,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
             transfers_created=after - before,
             doubled_keys=doubled,
             in_flight_at_stop=(after - before) - created,
+            gunicorn_cpu_ms_per_request=round(cpu_used * 1000 / max(1, load["requests"]), 2),
             verify_ok=ok_verify,
             verify_output=verify_output,
             consistent=ok_verify
@@ -400,6 +423,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'consistent' if results['consistent'] else 'MISMATCH'}"
     )
     print(f"pgbench TPS          {pgbench['tps']:10.1f}   ratio {ratio:.3f}")
+    print(f"gunicorn CPU         {results['gunicorn_cpu_ms_per_request']} ms per request")
     print(
         f"load average         before {results['load_average_before']}  "
         f"after {results['load_average_after']}"

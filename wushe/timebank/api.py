@@ -123,7 +123,10 @@ def transfer_out(t: Transfer) -> dict[str, Any]:
         "created_at": t.created_at,
         "entries": [
             {"account": a, "amount": x, "unit": u}
-            for a, x, u in t.entries.order_by("pk").values_list("account_id", "amount", "unit")
+            for a, x, u in (
+                getattr(t, "legs", None)
+                or t.entries.order_by("pk").values_list("account_id", "amount", "unit")
+            )
         ],
     }
 

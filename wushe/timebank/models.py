@@ -318,6 +318,10 @@ class Transfer(AppendOnlyModel, RegionBound, IdempotencyFields):
 
     objects = AppendOnlyQuerySet.as_manager()
 
+    # Set by the services on a transfer they just created: its legs as (account, amount,
+    # unit), so an answer needs not read the entries back. Not a column.
+    legs: list[tuple[int, int, str]]
+
     class Meta:
         verbose_name = _("转账")
         verbose_name_plural = _("转账")

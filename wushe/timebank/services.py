@@ -373,8 +373,14 @@ def _post(
             if balance.amount < 0 and not balance.negative_allowed:
                 raise Conflict(_("余额不足。"), code="timebank.insufficient_balance")
         Entry.objects.bulk_create(entries)
-        for account_id in sorted(changes):
-            locked[account_id].save(update_fields=["amount", "updated_at"])
+        # One UPDATE for all the balances (CASE per account), in account-id order.
+        now = timezone.now()
+        moved = [locked[account_id] for account_id in sorted(changes)]
+        for balance in moved:
+            balance.updated_at = now
+        Balance.objects.bulk_update(moved, ["amount", "updated_at"])
+        # The legs as stored, for the caller's answer without reading the entries back.
+        transfer.legs = [(e.account_id, e.amount, e.unit) for e in entries]
         if after is not None:
             after(transfer)
         audit_record(
