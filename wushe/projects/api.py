@@ -10,7 +10,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-from ninja import File, Form, Router, Schema, Status
+from ninja import File as FileParam
+from ninja import Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from pydantic import StrictInt
@@ -220,6 +221,11 @@ class PanelIn(Schema):
     user_id: StrictInt
 
 
+class AssistanceIn(Schema):
+    total_fen: StrictInt
+    share_bp: StrictInt | None = None
+
+
 # --- calls ----------------------------------------------------------------------------------
 
 
@@ -282,6 +288,31 @@ def call_allowance(request: HttpRequest, call_id: int) -> Any:
     found = selectors.assistance_allowance(county_code=call.county_code, year=call.year)
     if found is None:
         return Status(204, None)
+    return {
+        "year": found.year,
+        "total_fen": found.total_fen,
+        "share_bp": found.share_bp,
+        "cap_fen": found.cap_fen,
+        "used_fen": found.used_fen,
+        "remaining_fen": found.remaining_fen,
+    }
+
+
+@router.put(
+    "/projects/assistance/{county_code}/{year}",
+    response=AllowanceOut,
+    summary="登记年度社会救助资金及可用于购买服务的比例（默认 2%）",
+)
+def assistance_set(request: HttpRequest, county_code: str, year: int, payload: AssistanceIn) -> Any:
+    services.assistance_budget_set(
+        county_code=county_code,
+        year=year,
+        total_fen=payload.total_fen,
+        share_bp=payload.share_bp,
+        actor=request.user,
+    )
+    found = selectors.assistance_allowance(county_code=county_code, year=year)
+    assert found is not None
     return {
         "year": found.year,
         "total_fen": found.total_fen,
@@ -408,7 +439,7 @@ def expenditure_record(
     spent_on: Form[date],
     item: Form[str],
     amount_fen: Form[int],
-    attachment: File[UploadedFile] | None = None,
+    attachment: UploadedFile | None = FileParam(None),  # noqa: B008 - Ninja's declaration
 ) -> Any:
     key = key_from_header(request.headers.get(HEADER))
     accepted = None

@@ -9,6 +9,7 @@ urlpatterns = [
     path("calls/<int:call_id>/", views.call_detail, name="call"),
     path("calls/<int:call_id>/apply/", views.proposal_new, name="apply"),
     path("calls/<int:call_id>/panel/", views.panel_add, name="panel_add"),
+    path("calls/<int:call_id>/assistance/", views.assistance_set, name="assistance_set"),
     path("calls/<int:call_id>/results.xlsx", views.call_results_xlsx, name="results_xlsx"),
     path("calls/<int:call_id>/<slug:action>/", views.call_transition, name="call_transition"),
     path("from-needs/", views.proposal_from_needs, name="proposal_from_needs"),

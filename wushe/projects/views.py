@@ -9,6 +9,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -64,6 +65,21 @@ def _date(raw: object, field: str) -> date:
         raise ValidationFailed(
             _("请填写日期（年-月-日）。"), code="project.date", fields={field: [_("日期不正确。")]}
         ) from None
+
+
+def _basis_points(raw: str) -> int | None:
+    """A percentage typed with at most two decimals ("2", "1.5") in basis points."""
+    text = raw.strip().rstrip("%")
+    if not text:
+        return None
+    try:
+        value = Decimal(text) * 100
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or value != value.to_integral_value() or not 0 <= value <= 10000:
+        message = _("比例请填写 0–100 之间的数，最多两位小数。")
+        raise ValidationFailed(message, code="project.assistance.share_invalid")
+    return int(value)
 
 
 def _act(request: HttpRequest, project_id: int, run: Callable[[], Any], done: str) -> HttpResponse:
@@ -162,6 +178,27 @@ def panel_add(request: HttpRequest, call_id: int) -> HttpResponse:
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("已添加评审专家。"))
+    return redirect("projects:call", call_id=call_id)
+
+
+@login_required
+@require_POST
+def assistance_set(request: HttpRequest, call_id: int) -> HttpResponse:
+    """Record the county's social-assistance funds for the call's year (and the share)."""
+    call = _call(request, call_id)
+    try:
+        share_bp = _basis_points(request.POST.get("share_pct", ""))
+        services.assistance_budget_set(
+            county_code=call.county_code,
+            year=call.year,
+            total_fen=parse_yuan(request.POST.get("total"), field="total"),
+            share_bp=share_bp,
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("已登记社会救助资金。"))
     return redirect("projects:call", call_id=call_id)
 
 

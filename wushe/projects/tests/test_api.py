@@ -121,3 +121,49 @@ def test_allowance_endpoint_shows_the_remaining_share(world, assistance_call):
         "used_fen": 400_000,
         "remaining_fen": 600_000,
     }
+
+
+def test_receipt_photo_is_private(world):
+    from wushe.requests.tests.conftest import png_bytes
+
+    project = world.approved()
+    org = bearer_client(world.users["org_staff"])
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = org.post(
+        f"/api/v1/projects/{project.pk}/expenditures",
+        {
+            "spent_on": "2026-05-01",
+            "item": "打印",
+            "amount_fen": 1000,
+            "attachment": SimpleUploadedFile("r.png", png_bytes(), content_type="image/png"),
+        },
+    )
+    assert response.status_code == 201 and response.json()["has_attachment"]
+    eid = response.json()["id"]
+    url = f"/api/v1/projects/{project.pk}/expenditures/{eid}/attachment"
+    photo = org.get(url)
+    assert photo.status_code == 200 and photo["Cache-Control"].startswith("private")
+    assert bearer_client(world.users["community_b"]).get(url).status_code == 404
+    from django.test import Client
+
+    assert (
+        Client().get(f"/disclosure/projects/{project.pk}/").content.decode().count("attachment")
+        == 0
+    )
+
+
+def test_assistance_endpoint(world):
+    county = bearer_client(world.users["county"])
+    body = county.put(
+        "/api/v1/projects/assistance/330481/2026",
+        {"total_fen": 10_000_000},
+        content_type="application/json",
+    ).json()
+    assert body["cap_fen"] == 200_000 and body["remaining_fen"] == 200_000
+    denied = bearer_client(world.users["org_staff"]).put(
+        "/api/v1/projects/assistance/330481/2026",
+        {"total_fen": 1},
+        content_type="application/json",
+    )
+    assert denied.status_code == 403

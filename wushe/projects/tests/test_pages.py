@@ -145,3 +145,18 @@ def test_resident_rates_from_the_public_page(world):
     assert project.ratings.get().rating == 4
     anonymous = Client().get(reverse("disclosure:project", args=[project.pk])).content.decode()
     assert "评价这个项目" not in anonymous and "4.0 / 5" in anonymous
+
+
+def test_manager_records_the_assistance_funds_and_sees_the_allowance(world, assistance_call):
+    county = signed_in(world.users["county"])
+    url = reverse("projects:assistance_set", args=[assistance_call.pk])
+    response = county.post(url, {"total": "1,000,000", "share_pct": "1.5"}, follow=True)
+    html = response.content.decode()
+    assert "不超过 1.5%：上限 ¥15,000.00，已用 ¥0.00，剩余额度 ¥15,000.00" in html
+    bad = county.post(url, {"total": "1000", "share_pct": "1.555"}, follow=True)
+    assert "比例请填写" in bad.content.decode()
+    org = signed_in(world.users["org_staff"])
+    assert org.post(url, {"total": "1"}, follow=True).status_code == 200
+    from wushe.projects.models import AssistanceBudget
+
+    assert AssistanceBudget.objects.get().total_fen == 100_000_000
