@@ -24,7 +24,7 @@ from wushe.core.forms import show_domain_error
 from wushe.core.paging import render_list
 from wushe.regions import codes
 from wushe.regions.models import Region
-from wushe.residents.models import Resident, ResidentStatus
+from wushe.residents.models import Resident, ResidentStatus, ResidentTag, Tag
 
 from . import rules, selectors, services
 from .forms import (
@@ -37,7 +37,7 @@ from .forms import (
     parse_provider,
     provider_value,
 )
-from .models import OrderAction, OrderStatus, ProviderKind, ServiceOffering
+from .models import Audience, OrderAction, OrderStatus, ProviderKind, ServiceOffering
 
 # --- residents ------------------------------------------------------------------------------
 
@@ -87,6 +87,18 @@ def browse(request: HttpRequest) -> HttpResponse:
         if community
         else []
     )
+    mine: set[str] | None = None
+    if resident is not None:
+        mine = set(
+            ResidentTag.objects.filter(
+                resident_id=resident.pk, start_date__lte=today, end_date__isnull=True
+            ).values_list("tag", flat=True)
+        )
+    for o in offerings:
+        o.tag_labels = [str(Tag(t).label) for t in o.eligible_tags if t in Tag.values]  # type: ignore[attr-defined]
+        o.can_order = (  # type: ignore[attr-defined]
+            mine is None or o.audience != Audience.TAGGED or bool(mine & set(o.eligible_tags))
+        )
     region = Region.objects.filter(code=community).first()
     return render(
         request,

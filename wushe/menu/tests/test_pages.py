@@ -39,6 +39,12 @@ def test_resident_orders_from_the_menu_page(world):
 def test_tag_restricted_offering_refused_on_the_page(world):
     offering = world.offer(title="独居老人助餐", audience="tagged", eligible_tags=["alone_elder"])
     client = signed_in(world.users["other_resident"])
+    page = client.get(reverse("menu:browse")).content.decode()
+    assert "独居老人助餐" in page and "您暂不符合条件" in page
+    assert (
+        "您暂不符合条件"
+        not in signed_in(world.users["resident"]).get(reverse("menu:browse")).content.decode()
+    )
     response = client.post(
         reverse("menu:order", args=[offering.pk]),
         {"service_date": TODAY.isoformat(), "idempotency_key": "p-2"},
