@@ -6,6 +6,7 @@ app_name = "projects"
 urlpatterns = [
     path("", views.project_list, name="list"),
     path("calls/", views.call_list, name="calls"),
+    path("calls/new/", views.call_new, name="call_new"),
     path("calls/<int:call_id>/", views.call_detail, name="call"),
     path("calls/<int:call_id>/apply/", views.proposal_new, name="apply"),
     path("calls/<int:call_id>/panel/", views.panel_add, name="panel_add"),

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wushe.accounts.models import User
+from wushe.accounts.scoping import scope_q
 from wushe.charity.money import format_fen, parse_yuan
 from wushe.core.errors import DomainError, NotFound, ValidationFailed
 from wushe.core.images import image_accept, image_response, read_upload
@@ -32,7 +33,16 @@ from wushe.regions.models import Region
 from wushe.taxonomy.models import Term, Vocabulary
 
 from . import exports, rules, selectors, services
-from .models import Call, CallStatus, FundingSource, Project, ReviewStage, Status
+from .models import (
+    Call,
+    CallKind,
+    CallStatus,
+    FundingSource,
+    GradePolicy,
+    Project,
+    ReviewStage,
+    Status,
+)
 
 
 def _project(request: HttpRequest, project_id: int) -> Project:
@@ -120,7 +130,60 @@ def call_list(request: HttpRequest) -> HttpResponse:
     calls = list(selectors.calls_visible(user=request.user))
     for call in calls:
         call.remaining = call.budget_fen - int(call.committed or 0)  # type: ignore[attr-defined]
-    return render(request, "projects/calls.html", {"calls": calls})
+    return render(
+        request,
+        "projects/calls.html",
+        {"calls": calls, "can_create": request.user.has_perm("projects.manage_calls")},
+    )
+
+
+@login_required
+def call_new(request: HttpRequest) -> HttpResponse:
+    """发布项目申报: a venture round or a purchase list, for managers."""
+    if not request.user.has_perm("projects.manage_calls"):
+        raise PermissionDenied
+    data = request.POST
+    if request.method == "POST":
+        try:
+            call = services.call_create(
+                data=services.CallInput(
+                    region_code=data.get("region", ""),
+                    kind=data.get("kind", ""),
+                    title=data.get("title", ""),
+                    funder=data.get("funder", ""),
+                    year=_int(data.get("year"), "year"),
+                    budget_fen=parse_yuan(data.get("budget"), field="budget"),
+                    funding_source=data.get("funding_source", FundingSource.FISCAL),
+                    description=data.get("description", ""),
+                    eligibility=data.get("eligibility", ""),
+                    grade_policy=data.get("grade_policy", GradePolicy.NONE),
+                    grade_min=data.get("grade_min", ""),
+                    min_reviews=_int(data.get("min_reviews") or 2, "min_reviews"),
+                ),
+                actor=request.user,
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("项目申报已发布。"))
+            return redirect("projects:call", call_id=call.pk)
+    regions = Region.objects.filter(
+        scope_q(request.user, "code", rules.MANAGER_ROLES), level__in=[2, 3, 4]
+    ).order_by("code")[:300]
+    context = {
+        "initial": data,
+        "regions": regions,
+        "kinds": CallKind.choices,
+        "sources": FundingSource.choices,
+        "policies": GradePolicy.choices,
+        "year": timezone.localdate().year,
+    }
+    return render(
+        request,
+        "projects/call_form.html",
+        context,
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 @login_required

@@ -160,3 +160,29 @@ def test_manager_records_the_assistance_funds_and_sees_the_allowance(world, assi
     from wushe.projects.models import AssistanceBudget
 
     assert AssistanceBudget.objects.get().total_fen == 100_000_000
+
+
+def test_manager_publishes_a_round(world):
+    county = signed_in(world.users["county"])
+    assert county.get(reverse("projects:call_new")).status_code == 200
+    response = county.post(
+        reverse("projects:call_new"),
+        {
+            "kind": "purchase",
+            "title": "2026年海宁市政府购买居家养老服务",
+            "region": "330481000000",
+            "funder": "海宁市民政局",
+            "funding_source": "fiscal",
+            "year": "2026",
+            "budget": "300000",
+            "grade_policy": "required",
+            "grade_min": "3A",
+            "min_reviews": "3",
+        },
+    )
+    assert response.status_code == 302
+    from wushe.projects.models import Call
+
+    call = Call.objects.get(title="2026年海宁市政府购买居家养老服务")
+    assert call.budget_fen == 30_000_000 and call.min_reviews == 3 and call.grade_min == "3A"
+    assert signed_in(world.users["org_staff"]).get(reverse("projects:call_new")).status_code == 403
