@@ -158,8 +158,12 @@ class OverrideForm(forms.Form):
     frequency = forms.ChoiceField(
         label=_("期间探访频次"), choices=Frequency.choices, initial=Frequency.WEEKLY
     )
-    starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(
+        label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    ends_on = forms.DateField(
+        label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     reason = forms.CharField(
         label=_("原因"), max_length=200, help_text=_("如：寒潮预警、高温天气、春节期间。")
     )
