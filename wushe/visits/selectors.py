@@ -130,31 +130,58 @@ def _chain(region_code: str) -> list[str]:
     return [region_code, *reversed(codes.ancestor_codes(region_code))]
 
 
+class Plan:
+    """The enrolment rules and frequencies in force, resolved per community in memory: all
+    VisitRule and FrequencyPolicy rows are read once (a few per region that changed a
+    default), so enrolling a whole province costs two queries, not two per community."""
+
+    def __init__(self, prefix: str = "") -> None:
+        # Rows set on the prefix's region, its ancestors and anything below it.
+        q = Q()
+        if prefix:
+            code = prefix.ljust(12, "0")
+            q = Q(region_id__in=[*codes.ancestor_codes(code), code]) | region_q(prefix)
+        self._rules: dict[str, dict[str, tuple[str, bool, bool]]] = {}
+        for rule in VisitRule.objects.filter(q):
+            self._rules.setdefault(rule.region_id, {})[rule.tag] = (
+                rule.risk_level,
+                rule.severe_only,
+                rule.active,
+            )
+        self._freqs: dict[str, dict[str, str]] = {}
+        for policy in FrequencyPolicy.objects.filter(q):
+            self._freqs.setdefault(policy.region_id, {})[policy.risk_level] = policy.frequency
+        self._rule_cache: dict[str, dict[str, tuple[str, bool, bool]]] = {}
+        self._freq_cache: dict[str, dict[str, str]] = {}
+
+    def rules(self, community: str) -> dict[str, tuple[str, bool, bool]]:
+        """tag -> (risk level, severe only, active): per tag the most specific region's rule,
+        else DEFAULT_RULES."""
+        if community not in self._rule_cache:
+            result = {tag: (risk, severe, True) for tag, (risk, severe) in DEFAULT_RULES.items()}
+            for code in reversed(_chain(community)):  # province first, community last
+                result.update(self._rules.get(code, {}))
+            self._rule_cache[community] = result
+        return self._rule_cache[community]
+
+    def frequencies(self, community: str) -> dict[str, str]:
+        """risk level -> regular frequency."""
+        if community not in self._freq_cache:
+            result = dict(DEFAULT_FREQUENCY)
+            for code in reversed(_chain(community)):
+                result.update(self._freqs.get(code, {}))
+            self._freq_cache[community] = result
+        return self._freq_cache[community]
+
+
 def rules_for(region_code: str) -> dict[str, tuple[str, bool, bool]]:
-    """tag -> (risk level, severe only, active) in force for a community: for each tag the
-    most specific region's rule, else DEFAULT_RULES."""
-    chain = _chain(region_code)
-    found: dict[str, tuple[int, tuple[str, bool, bool]]] = {}
-    for rule in VisitRule.objects.filter(region_id__in=chain):
-        depth = chain.index(rule.region_id)
-        if rule.tag not in found or depth < found[rule.tag][0]:
-            found[rule.tag] = (depth, (rule.risk_level, rule.severe_only, rule.active))
-    result = {tag: (risk, severe, True) for tag, (risk, severe) in DEFAULT_RULES.items()}
-    result.update({tag: value for tag, (_depth, value) in found.items()})
-    return result
+    """The rules in force for one community (see Plan.rules)."""
+    return Plan(region_code).rules(region_code)
 
 
 def frequencies_for(region_code: str) -> dict[str, str]:
-    """risk level -> regular frequency in force for a community."""
-    chain = _chain(region_code)
-    found: dict[str, tuple[int, str]] = {}
-    for policy in FrequencyPolicy.objects.filter(region_id__in=chain):
-        depth = chain.index(policy.region_id)
-        if policy.risk_level not in found or depth < found[policy.risk_level][0]:
-            found[policy.risk_level] = (depth, policy.frequency)
-    result = dict(DEFAULT_FREQUENCY)
-    result.update({level: freq for level, (_depth, freq) in found.items()})
-    return result
+    """risk level -> regular frequency in force for one community."""
+    return Plan(region_code).frequencies(region_code)
 
 
 def overrides_active(*, prefix: str = "", today: date) -> list[WeatherOverride]:

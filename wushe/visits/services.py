@@ -202,8 +202,9 @@ def _refresh_frequencies(prefix: str) -> int:
         .values_list("region_id", flat=True)
         .distinct()
     )
+    plan = selectors.Plan(prefix)
     for community in communities:
-        for risk, frequency in selectors.frequencies_for(community).items():
+        for risk, frequency in plan.frequencies(community).items():
             changed += (
                 Enrolment.objects.filter(
                     county_code=community[:6],
@@ -334,12 +335,10 @@ def _qualifying(prefix: str, today: date) -> dict[int, tuple[str, str, list[str]
         .order_by()
         .values_list("resident_id", "region_id", "tag", "disability_grade")
     )
-    rules_cache: dict[str, dict[str, tuple[str, bool, bool]]] = {}
+    plan = selectors.Plan(prefix)
     found: dict[int, tuple[str, str, list[str]]] = {}
     for resident_id, region, tag, grade in tags:
-        if region not in rules_cache:
-            rules_cache[region] = selectors.rules_for(region)
-        rule = rules_cache[region].get(tag)
+        rule = plan.rules(region).get(tag)
         if rule is None or not rule[2]:
             continue
         risk, severe_only, _active = rule
@@ -377,12 +376,10 @@ def enrolments_sync(*, prefix: str = "", today: date | None = None) -> SyncRepor
             .filter(selectors.region_q(prefix), ended_on__isnull=True)
             .select_related("resident")
         }
-        freq_cache: dict[str, dict[str, str]] = {}
+        plan = selectors.Plan(prefix)
 
         def frequency(region: str, risk: str) -> str:
-            if region not in freq_cache:
-                freq_cache[region] = selectors.frequencies_for(region)
-            return freq_cache[region][risk]
+            return plan.frequencies(region)[risk]
 
         new: list[Enrolment] = []
         for resident_id, (region, risk, tags) in wanted.items():
@@ -782,7 +779,24 @@ def visits_sweep(*, today: date | None = None) -> SweepReport:
     rules, then alert once per missed period: each visitor about their overdue people, and the
     community's workers about overdue people with no visitor. Idempotent within a period."""
     day = today or timezone.localdate()
-    report = SweepReport(sync=enrolments_sync(today=day))
+    report = SweepReport()
+    # One county per transaction: short locks, and a failure in one county leaves the rest.
+    counties = set(
+        ResidentTag.objects.filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .order_by()
+        .values_list("county_code", flat=True)
+        .distinct()
+    ) | set(
+        Enrolment.objects.filter(ended_on__isnull=True)
+        .order_by()
+        .values_list("county_code", flat=True)
+        .distinct()
+    )
+    for county in sorted(counties):
+        part = enrolments_sync(prefix=county, today=day)
+        report.sync.enrolled += part.enrolled
+        report.sync.updated += part.updated
+        report.sync.ended += part.ended
     with transaction.atomic(durable=True):
         qs: QuerySet[Any] = selectors.with_due(
             Enrolment.objects.filter(ended_on__isnull=True), today=day, overrides=[]
