@@ -268,26 +268,65 @@ def api_bench(args: argparse.Namespace) -> None:
 
     tools = harness.check_tools()
     var_dir = Path(tempfile.mkdtemp(prefix="matching-api-"))
+    if args.keep_db:  # reuse (or leave behind) a named database for profiling
+        url = f"{harness.PG_SERVER_URL}/{args.keep_db}"
+        fresh = not _database_exists(args.keep_db)
+        if fresh:
+            harness.create_database(args.keep_db)
+        _api_bench_in(tools, url, var_dir, args, seed_data=fresh)
+        return
     with harness.scratch_database("wushe_bench_matching") as database_url:
-        env = harness.app_environment(database_url, var_dir, "")
-        os.environ.update(env)
-        print("migrate ...", flush=True)
-        harness.run([tools["wushe"], "migrate", "--noinput", "-v0"], env=env, timeout=1200)
-        import django
-
-        django.setup()
-        _api_bench_run(args)
+        _api_bench_in(tools, database_url, var_dir, args, seed_data=True)
 
 
-def _api_bench_run(args: argparse.Namespace) -> None:
+def _database_exists(name: str) -> bool:
+    import harness
+
+    name = harness._check_db_name(name)
+    out = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc",
+         f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],  # noqa: S608 - checked name
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return out.stdout.strip() == "1"
+
+
+def _api_bench_in(
+    tools: dict[str, str], url: str, var_dir: Path, args: argparse.Namespace, *, seed_data: bool
+) -> None:
+    import harness
+
+    env = harness.app_environment(url, var_dir, "")
+    env["WUSHE_VAR_DIR"] = "/tmp/matching-api-keys"  # the same keys when the database is reused
+    os.environ.update(env)
+    print("migrate ...", flush=True)
+    harness.run([tools["wushe"], "migrate", "--noinput", "-v0"], env=env, timeout=1200)
+    import django
+
+    django.setup()
+    _api_bench_run(args, seed_data=seed_data)
+
+
+def _api_bench_run(args: argparse.Namespace, *, seed_data: bool = True) -> None:
+    from wushe.matching.services import supply_rebuild
+
+    if seed_data:
+        _api_seed(args)
+    else:
+        t = time.perf_counter()
+        n = supply_rebuild(county_code=COUNTY)
+        print(f"supply index: {n:,} rows rebuilt in {time.perf_counter() - t:.1f} s", flush=True)
+    _api_time(args)
+
+
+def _api_seed(args: argparse.Namespace) -> None:
     from datetime import date
 
     from django.db import connection
-    from django.test import Client
 
     from wushe.accounts.models import User
     from wushe.accounts.roles import Role
-    from wushe.accounts.services import grant_create, token_issue
+    from wushe.accounts.services import grant_create
     from wushe.matching.services import supply_rebuild
     from wushe.organizations.models import Organization
     from wushe.regions.models import Region
@@ -350,7 +389,6 @@ def _api_bench_run(args: argparse.Namespace) -> None:
     admin = User.objects.create_user(username="bench_admin", password="bench-password-1")  # noqa: S106
     grant_create(user=admin, role=Role.ADMIN, region_code=None)
     categories = ["daily_care", "health", "culture", "psychological", "environment"]
-    made = []
     for need in inst.needs[: args.requests]:
         req, _created = request_services.request_submit(
             actor=admin,
@@ -362,7 +400,19 @@ def _api_bench_run(args: argparse.Namespace) -> None:
             longitude=f"{need.lon:.6f}",
         )
         request_services.request_accept(request_id=req.pk, actor=admin)
-        made.append(req.pk)
+
+
+def _api_time(args: argparse.Namespace) -> None:
+    from django.test import Client
+
+    from wushe.accounts.models import User
+    from wushe.accounts.services import token_issue
+    from wushe.requests.models import Request
+
+    admin = User.objects.get(username="bench_admin")
+    made = list(
+        Request.objects.filter(status="accepted").order_by("pk").values_list("pk", flat=True)
+    )
     token, _ = token_issue(user=admin, name="bench")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="localhost")
     times = []
@@ -399,6 +449,7 @@ def main() -> None:
     parser.add_argument("--check", action="store_true", help="also verify eligibility (slow)")
     parser.add_argument("--api", action="store_true", help="online suggestions on PostgreSQL")
     parser.add_argument("--requests", type=int, default=300, help="with --api: requests timed")
+    parser.add_argument("--keep-db", default="", help="with --api: database name to keep/reuse")
     args = parser.parse_args()
     if args.api:
         api_bench(args)

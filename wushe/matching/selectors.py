@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, F
 from django.utils import timezone
 
 from wushe.regions import codes
@@ -152,37 +152,63 @@ def request_need(request: Any, *, now: datetime | None = None) -> tuple[Need, bo
     return need, estimated
 
 
+def skill_bit(term_id: int) -> int:
+    return 1 << (term_id % 62)
+
+
+# Suggestions rank the nearest NEARBY_LIMIT volunteers that pass the SQL prefilter (skill
+# bits, availability), looked for in growing boxes: in a dense town centre the smallest box is
+# enough and the query stays an index range scan of a few hundred rows.
+NEARBY_LIMIT = 300
+BOX_STEPS_KM = (0.5, 1.2, None)  # None: the full radius
+
+
 def nearby_volunteers(need: Need, radius_km: float, county_code: str) -> list[Supplier]:
-    """Indexed volunteers of the county inside the need's bounding box who could match it
-    (skill and time prefiltered here; the engine decides)."""
+    """Indexed volunteers of the county near the need who could match it (skill and time
+    prefiltered in SQL, nearest first; the engine decides)."""
+    from wushe.taxonomy.models import Term, Vocabulary
+
     if need.lat is None or need.lon is None:
         return []
-    dlat = radius_km / 110.57
-    dlon = radius_km / (111.32 * max(math.cos(math.radians(need.lat)), 0.01))
-    rows = SupplyProfile.objects.filter(
-        county_code=county_code,
-        latitude__gte=need.lat - dlat,
-        latitude__lte=need.lat + dlat,
-        longitude__gte=need.lon - dlon,
-        longitude__lte=need.lon + dlon,
-    ).values_list(
-        "ref_id",
-        "name",
-        "latitude",
-        "longitude",
-        "region_id",
-        "skills",
-        "availability",
-        "capacity",
-        "load",
-        "rating",
-        "reliability",
-    )
+    lat, lon = need.lat, need.lon
+    kx = 111.32 * max(math.cos(math.radians(lat)), 0.01)
+    base = SupplyProfile.objects.filter(county_code=county_code)
+    if need.slots:
+        base = base.alias(free=F("availability").bitand(need.slots)).filter(free__gt=0)
+    if need.skills:
+        mask = 0
+        for term_id in Term.objects.filter(
+            vocabulary=Vocabulary.SKILL, code__in=need.skills
+        ).values_list("pk", flat=True):
+            mask |= skill_bit(term_id)
+        base = base.alias(fit=F("skill_bits").bitand(mask)).filter(fit__gt=0)
+    rows: list[tuple[Any, ...]] = []
+    for step in BOX_STEPS_KM:
+        r = radius_km if step is None or step > radius_km else step
+        dlat, dlon = r / 110.57, r / kx
+        near = (
+            base.filter(
+                latitude__gte=lat - dlat,
+                latitude__lte=lat + dlat,
+                longitude__gte=lon - dlon,
+                longitude__lte=lon + dlon,
+            )
+            .alias(
+                d2=(F("latitude") - lat) * (F("latitude") - lat) * 110.57 * 110.57
+                + (F("longitude") - lon) * (F("longitude") - lon) * kx * kx
+            )
+            .order_by("d2", "ref_id")
+            .values_list(
+                "ref_id", "name", "latitude", "longitude", "region_id", "skills", "availability",
+                "capacity", "load", "rating", "reliability",
+            )[:NEARBY_LIMIT]
+        )  # fmt: skip
+        rows = list(near)
+        if len(rows) >= NEARBY_LIMIT or r >= radius_km:
+            break
     wanted = set(need.skills)
     out = []
-    for ref, name, lat, lon, region, skills, avail, cap, load, rating, rel in rows:
-        if need.slots and not need.slots & avail:
-            continue
+    for ref, name, vlat, vlon, region, skills, avail, cap, load, rating, rel in rows:
         codes_ = tuple(skills.split(",")) if skills else ()
         if wanted and not wanted.intersection(codes_):
             continue
@@ -191,8 +217,8 @@ def nearby_volunteers(need: Need, radius_km: float, county_code: str) -> list[Su
                 id=f"volunteer:{ref}",
                 kind="volunteer",
                 name=name,
-                lat=lat,
-                lon=lon,
+                lat=vlat,
+                lon=vlon,
                 region=region,
                 skills=codes_,
                 availability=avail,

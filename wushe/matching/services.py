@@ -31,7 +31,7 @@ from .models import (
     SupplyProfile,
 )
 from .reasons import reason_text
-from .selectors import SKILLS_FOR, settings_for, window_slots
+from .selectors import SKILLS_FOR, settings_for, skill_bit, window_slots
 
 # Volunteers have no capacity field in the register: at most this many open assignments.
 VOLUNTEER_CAPACITY = 2
@@ -49,10 +49,12 @@ def supply_rebuild(*, county_code: str) -> int:
         ).values_list("pk", "name", "region_id", "latitude", "longitude", "availability")
     )
     skills: dict[int, list[str]] = defaultdict(list)
-    for vid, code in VolunteerSkill.objects.filter(county_code=county_code).values_list(
-        "volunteer_id", "term__code"
+    bits: dict[int, int] = defaultdict(int)
+    for vid, code, term_id in VolunteerSkill.objects.filter(county_code=county_code).values_list(
+        "volunteer_id", "term__code", "term_id"
     ):
         skills[vid].append(code)
+        bits[vid] |= skill_bit(term_id)
     stats = {
         row["volunteer_id"]: row
         for row in Assignment.objects.filter(county_code=county_code, volunteer__isnull=False)
@@ -79,6 +81,7 @@ def supply_rebuild(*, county_code: str) -> int:
             latitude=float(lat),
             longitude=float(lon),
             skills=",".join(sorted(skills.get(vid, []))),
+            skill_bits=bits.get(vid, 0),
             availability=avail,
             capacity=VOLUNTEER_CAPACITY,
             load=min(total - done, 32767),
