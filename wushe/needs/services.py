@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -201,8 +201,15 @@ def need_create(
             nested=nested,
         )
         return need
-    with transaction.atomic(durable=not nested):
-        return create()
+    try:
+        with transaction.atomic(durable=not nested):
+            return create()
+    except IntegrityError:
+        # A concurrent twin raised the same need from the same source first.
+        found = existing_from_source()
+        if found is None:
+            raise
+        return found
 
 
 class _RegionProbe:
