@@ -156,12 +156,12 @@ def _spread_months(cursor: Any, run: int, years: list[int]) -> None:
             + " ".join(f"WHEN month <= {3 * q} THEN '{year}-Q{q}'" for q in range(1, 5))
             + " END"
         )
-        for expression in (quarter, f"'{year}'"):
+        for expression, grouping in ((quarter, f", {quarter}"), (f"'{year}'", "")):
             cursor.execute(
                 f"INSERT INTO {staging} (run, indicator, part, period, region, value) "
                 f"SELECT run, indicator, part, {expression}, region, SUM(value) "
                 f"FROM {staging} WHERE run = %s AND period = %s "
-                f"GROUP BY run, indicator, part, {expression}, region",
+                f"GROUP BY run, indicator, part, region{grouping}",
                 [run, key],
             )
         cursor.execute(
