@@ -311,6 +311,7 @@ def offerings(request: HttpRequest) -> HttpResponse:
         queryset=qs,
         template="menu/offerings.html",
         partial_template="menu/_offerings_results.html",
+        context={"orders_for_residents": has_role(request.user, *WRITER_ROLES)},
     )
 
 
