@@ -1,7 +1,8 @@
 """Demo visits for Haining: everyone the default rules enrol, enrolled a year ago, and a
 year of visits up to today, with a story for the dashboard: most communities visit as the
 plan says; a few fall behind (one town in particular, 长安镇, slipping in the summer and
-catching up in the autumn; two urban communities, 东山 and 联塘, that never quite manage it).
+catching up in the autumn; two urban communities, 东山 and 联塘, that never quite manage
+it), and a cold-wave override over 硖石街道 this week.
 
 Deterministic for a seed (the dates follow the day the demo is loaded). Written with
 bulk_create in one pass; a second run changes nothing."""
@@ -19,7 +20,16 @@ from wushe.audit.services import audit_record
 from wushe.demo.services import DONGSHAN, NANGUANXIANG, XIASHI
 
 from . import periods
-from .models import Enrolment, EnrolmentSource, Frequency, Method, Situation, Visit, VisitorKind
+from .models import (
+    Enrolment,
+    EnrolmentSource,
+    Frequency,
+    Method,
+    Situation,
+    Visit,
+    VisitorKind,
+    WeatherOverride,
+)
 from .services import _group_of, _qualifying
 
 HAINING = "330481"
@@ -140,6 +150,17 @@ def demo_visits(ctx: Any) -> None:
             .values("last")[:1]
         )
     )
+    # A cold wave over 硖石街道 this week: its monthly people are due weekly until it passes.
+    if not WeatherOverride.objects.filter(region_id=XIASHI).exists():
+        override = WeatherOverride(
+            frequency=Frequency.WEEKLY,
+            starts_on=today - timedelta(days=1),
+            ends_on=today + timedelta(days=5),
+            reason="寒潮预警",
+            created_by=users.get("demo_township"),
+        )
+        override.place(XIASHI)
+        override.save()
     if enrolments:
         audit_record(
             action="visits.demo.loaded",

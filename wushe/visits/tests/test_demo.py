@@ -13,7 +13,7 @@ from wushe.demo.services import DemoContext
 from wushe.testing import DONGSHAN, NANGUANXIANG
 from wushe.visits import selectors
 from wushe.visits.demo import demo_visits
-from wushe.visits.models import Enrolment, Visit
+from wushe.visits.models import Enrolment, Visit, WeatherOverride
 
 from .conftest import make_resident
 
@@ -55,5 +55,7 @@ def test_demo_visits_step(role_users):
     good_n, good_d = _year_rate(NANGUANXIANG)
     behind_n, behind_d = _year_rate(DONGSHAN)
     assert behind_n / behind_d < good_n / good_d
+    assert WeatherOverride.objects.filter(region_id="330481001000").count() == 1
     demo_visits(ctx)
     assert Visit.objects.count() == visits
+    assert WeatherOverride.objects.count() == 1
