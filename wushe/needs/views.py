@@ -160,8 +160,30 @@ def detail(request: HttpRequest, need_id: int) -> HttpResponse:
             "form": NoteForm(),
             "request_link": request_link,
             "show_resident": manage,
+            "projects": _linked_projects(request.user, need),
         },
     )
+
+
+def _linked_projects(user: Any, need: Any) -> list[tuple[str, str]]:
+    """(title, link) of the projects that answer the need and that the user may see, when
+    the projects app links proposals to needs (`Project.needs`, related name "projects")."""
+    manager = getattr(need, "projects", None)
+    if manager is None:
+        return []
+    try:
+        from wushe.projects import rules as project_rules
+    except ImportError:
+        return []
+    found: list[tuple[str, str]] = []
+    for project in manager.all()[:20]:
+        if project_rules.may_view(user, project):
+            try:
+                link = reverse("projects:detail", kwargs={"project_id": project.pk})
+            except NoReverseMatch:
+                link = ""
+            found.append((str(project), link))
+    return found
 
 
 ACTIONS = {
