@@ -136,3 +136,35 @@ def test_offering_crud_by_provider(world):
     assert bearer_client(world.users["community_b"]).post(
         f"/api/v1/services/{offering_id}/resume"
     ).status_code in (403, 404)
+
+
+def test_offering_outside_the_menu_is_404_and_update_changes_new_orders_only(world):
+    from wushe.menu import services
+    from wushe.testing import HAIZHOU
+
+    elsewhere = services.offering_create(
+        actor=world.users["county"],
+        region_code=HAIZHOU,
+        provider_kind="organization",
+        provider_id=world.organization.pk,
+        spec=services.OfferingSpec(category="health", title="义诊"),
+    )
+    resident = bearer_client(world.users["resident"])
+    assert resident.get(f"/api/v1/services/{elsewhere.pk}").status_code == 404
+    assert resident.get(f"/api/v1/services/{world.offering.pk}").status_code == 200
+    ids = {i["id"] for i in resident.get("/api/v1/services").json()["items"]}
+    assert world.offering.pk in ids and elsewhere.pk not in ids
+    order_id = _order(resident, world).json()["id"]
+    provider = bearer_client(world.users["org_staff"])
+    body = {"category": "elderly_care", "title": "上门助浴", "price_fen": 900, "capacity": 5}
+    response = provider.put(
+        f"/api/v1/services/{world.offering.pk}", body, content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["price_fen"] == 900
+    assert resident.get(f"/api/v1/orders/{order_id}").json()["price_fen"] == 0
+    assert (
+        resident.put(
+            f"/api/v1/services/{world.offering.pk}", body, content_type="application/json"
+        ).status_code
+        == 403
+    )

@@ -215,3 +215,25 @@ def test_proposed_need_can_be_addressed_from_the_page(role_users, needs):
     assert needs[0].status == Status.ADDRESSED
     other = _signed_in(role_users["community_b"])
     assert other.post(reverse("needs:transition", args=[needs[0].pk, "reopen"])).status_code == 404
+
+
+def test_api_transitions(role_users, needs):
+    client = bearer_client(role_users["community_a"])
+    url = f"/api/v1/needs/{needs[0].pk}"
+    assert (
+        client.post(f"{url}/dismiss", {"note": "重复"}, content_type="application/json").json()[
+            "status"
+        ]
+        == "dismissed"
+    )
+    again = client.post(f"{url}/dismiss", {}, content_type="application/json")
+    assert again.status_code == 200  # repeating is a no-op
+    conflict = client.post(f"{url}/address", {}, content_type="application/json")
+    assert conflict.status_code == 409
+    assert conflict.json()["code"] == "needs.need.invalid_transition"
+    assert client.post(f"{url}/reopen", {}, content_type="application/json").json()["status"] == (
+        "open"
+    )
+    auditor = bearer_client(role_users["auditor"])
+    assert auditor.get(url).status_code == 200
+    assert auditor.post(f"{url}/dismiss", {}, content_type="application/json").status_code == 403
