@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from wushe.accounts.auth import API_AUTH
@@ -42,11 +43,18 @@ def suggestions(request: HttpRequest, need: int | None = None, limit: int = 10) 
 
     rid = request.GET.get("request")  # `request` is the HttpRequest's name in ninja
     if need is not None:
-        raise ValidationFailed(
-            "需求库的推荐尚未接入，请按诉求查询。", code="matching.need_not_supported"
-        )
+        from wushe.needs import rules as need_rules
+        from wushe.needs.models import Need
+
+        found = Need.objects.select_related("category").filter(pk=need).first()
+        if found is None or not need_rules.may_view(request.user, found):
+            raise NotFound()
+        items = selectors.suggestions_for_need(need=found, limit=max(1, min(int(limit), 50)))
+        return {"request": None, "need": found.pk, "suggestions": [_out(s) for s in items]}
     if not rid or not str(rid).isdigit():
-        raise ValidationFailed("请提供诉求编号 request。", code="matching.request_required")
+        raise ValidationFailed(
+            _("请提供诉求编号 request 或需求编号 need。"), code="matching.target_required"
+        )
     obj = (
         request_selectors.requests_visible(user=request.user)
         .select_related("category")
@@ -61,21 +69,18 @@ def suggestions(request: HttpRequest, need: int | None = None, limit: int = 10) 
     items = selectors.suggestions_for_request(
         user=request.user, request=obj, limit=max(1, min(int(limit), 50))
     )
+    return {"request": obj.pk, "need": None, "suggestions": [_out(s) for s in items]}
+
+
+def _out(s: selectors.Suggestion) -> dict[str, Any]:
     return {
-        "request": obj.pk,
-        "need": None,
-        "suggestions": [
-            {
-                "type": s.type,
-                "id": s.id,
-                "name": s.name,
-                "score": round(s.score, 4),
-                "distance_km": None if s.distance_km is None else round(s.distance_km, 3),
-                "reason": s.reason,
-                "components": {k: round(v, 3) for k, v in s.components.items()},
-            }
-            for s in items
-        ],
+        "type": s.type,
+        "id": s.id,
+        "name": s.name,
+        "score": round(s.score, 4),
+        "distance_km": None if s.distance_km is None else round(s.distance_km, 3),
+        "reason": s.reason,
+        "components": {k: round(v, 3) for k, v in s.components.items()},
     }
 
 

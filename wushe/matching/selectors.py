@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from django.db.models import Avg, Count, F
+from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 
 from wushe.regions import codes
@@ -33,6 +33,21 @@ SKILLS_FOR: dict[str, tuple[str, ...]] = {
     "dispute": ("legal", "psychology"),
     "safety": ("repair", "first_aid"),
     "other": ("companionship", "digital", "housekeeping", "repair"),
+}
+# The same for the service categories of the needs database (wushe.needs).
+SKILLS_FOR_SERVICE: dict[str, tuple[str, ...]] = {
+    "elderly_care": ("companionship", "housekeeping", "medical", "haircut", "driving"),
+    "child_welfare": ("tutoring", "companionship", "culture_arts"),
+    "disability": ("sign_language", "medical", "companionship", "driving"),
+    "social_assistance": ("housekeeping", "companionship"),
+    "psychological": ("psychology", "companionship"),
+    "legal_aid": ("legal",),
+    "health": ("medical", "first_aid"),
+    "culture": ("culture_arts", "photography"),
+    "environment": ("housekeeping", "repair"),
+    "mediation": ("legal", "psychology"),
+    "education": ("tutoring", "digital"),
+    "employment": ("digital", "tutoring"),
 }
 SUGGESTION_LIMIT = 10
 PERIOD_HOURS = ((6, 12), (12, 18), (18, 22))  # 上午, 下午, 晚上
@@ -263,20 +278,63 @@ def suggestions_for_request(
     suppliers = nearby_volunteers(need, need.radius_km or limits.radius_km, request.county_code)
     for o in eligible_handlers(user=user, request=request):
         if o.type in ("organization", "social_worker"):
-            suppliers.append(
-                Supplier(
-                    id=f"{o.type}:{o.id}",
-                    kind=o.type,
-                    name=o.name,
-                    categories=(need.category,),
-                    coverage=(request.region_id,),
-                    # Workload of organisations and social workers is not known here:
-                    # neutral (half of the capacity free).
-                    capacity=2,
-                    load=1,
-                )
-            )
+            suppliers.append(_covering(o.type, o.id, o.name, need, request.region_id))
     inst = Instance([need], suppliers, weights, limits)
+    return _ranked(inst, need, request.county_code, estimated, limit)
+
+
+def suggestions_for_need(*, need: Any, limit: int = SUGGESTION_LIMIT) -> list[Suggestion]:
+    """Eligible volunteers and organisations for a need of the needs database (wushe.needs),
+    best first. The caller has checked that the user may see the need. A need has no
+    location: the community centre stands for it; no deadline: any time of the week."""
+    from wushe.organizations.models import LegalStatus, Organization
+
+    weights, limits = settings_for(need.region_id)
+    centre = community_centre(need.region_id)
+    code = need.category.code
+    engine_need = Need(
+        id=f"need:{need.pk}",
+        lat=None if centre is None else centre[0],
+        lon=None if centre is None else centre[1],
+        region=need.region_id,
+        category=code,
+        skills=SKILLS_FOR_SERVICE.get(code, ()),
+        any_skill=True,
+    )
+    suppliers = nearby_volunteers(engine_need, limits.radius_km, need.county_code)
+    chain = [*codes.ancestor_codes(need.region_id), need.region_id]
+    coverage = Organization.coverage.through.objects.filter(region_id__in=chain)
+    orgs = (
+        Organization.objects.exclude(legal_status=LegalStatus.DEREGISTERED)
+        .filter(Q(region_id__in=chain) | Q(pk__in=coverage.values("organization_id")))
+        .filter(service_categories=need.category)
+        .order_by("name", "id")[:50]
+    )
+    suppliers += [
+        _covering("organization", o.pk, o.name, engine_need, need.region_id) for o in orgs
+    ]
+    inst = Instance([engine_need], suppliers, weights, limits)
+    return _ranked(inst, engine_need, need.county_code, centre is not None, limit)
+
+
+def _covering(kind: str, pk: int, name: str, need: Need, region: str) -> Supplier:
+    """An organisation or social worker the request loop (or the needs query) found covering
+    the place with a fitting service: eligible by coverage, no location."""
+    return Supplier(
+        id=f"{kind}:{pk}",
+        kind=kind,
+        name=name,
+        categories=(need.category,),
+        coverage=(region,),
+        # Their workload is not known here: neutral (half of the capacity free).
+        capacity=2,
+        load=1,
+    )
+
+
+def _ranked(
+    inst: Instance, need: Need, county_code: str, estimated: bool, limit: int
+) -> list[Suggestion]:
     edges = build_edges(inst, candidates=None)
     order = np.lexsort((edges.supplier, edges.cost))
     picked = [int(e) for e in order[: limit * 2]]
@@ -285,7 +343,7 @@ def suggestions_for_request(
         for e in picked
         if inst.suppliers[int(edges.supplier[e])].kind == "volunteer"
     ]
-    live = _live_volunteers(volunteer_ids, request.county_code) if volunteer_ids else {}
+    live = _live_volunteers(volunteer_ids, county_code) if volunteer_ids else {}
     out: list[Suggestion] = []
     for e in picked:
         sup = inst.suppliers[int(edges.supplier[e])]
@@ -299,17 +357,18 @@ def suggestions_for_request(
                 continue
         dist = float(edges.distance[e])
         comps = {k: float(edges.components[e, i]) for i, k in enumerate(COMPONENTS)}
+        known = not math.isnan(dist)
         out.append(
             Suggestion(
                 type=kind,
                 id=int(ref),
                 name=sup.name,
                 score=float(edges.score[e]),
-                distance_km=None if math.isnan(dist) else dist,
+                distance_km=dist if known else None,
                 reason=reason_text(
                     need=need,
                     supplier=sup,
-                    distance_km=None if math.isnan(dist) else dist,
+                    distance_km=dist if known else None,
                     components=comps,
                     load=load,
                     estimated=estimated,

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from wushe.requests.models import Status
-from wushe.testing import bearer_client
+from wushe.testing import NANGUANXIANG, bearer_client
 
 from .conftest import CENTRE
 
@@ -87,9 +87,32 @@ def test_suggestions_are_scoped(world, crowd, who, status):
     assert "近邻家政" not in response.content.decode()
 
 
-def test_need_parameter_is_refused_with_a_clear_error(world, crowd):
-    response = bearer_client(world.users["community_a"]).get("/api/v1/matching/suggestions?need=1")
-    assert response.status_code == 422
+def test_suggestions_for_a_need_of_the_needs_database(world, crowd):
+    from wushe.needs.services import need_create
+
+    need = need_create(
+        region_code=NANGUANXIANG,
+        category="elderly_care",
+        title="独居老人需要定期上门打扫",
+        source="survey",
+        actor=world.users["community_a"],
+    )
+    response = bearer_client(world.users["community_a"]).get(
+        f"/api/v1/matching/suggestions?need={need.pk}"
+    )
+    assert response.status_code == 200
+    payload = response.json()
+    assert payload["need"] == need.pk
+    got = names(payload)
+    assert "近邻家政" in got and "律师志愿者" not in got and "暂停家政" not in got
+    # The organisation offering elderly care and covering the community is among them.
+    assert "organization" in {s["type"] for s in payload["suggestions"]}
+    other = bearer_client(world.users["community_b"]).get(
+        f"/api/v1/matching/suggestions?need={need.pk}"
+    )
+    assert other.status_code == 404
+    missing = bearer_client(world.users["community_a"]).get("/api/v1/matching/suggestions")
+    assert missing.status_code == 422
 
 
 def test_dispatch_screen_shows_ranked_suggestions_and_dispatches_one(world, crowd):

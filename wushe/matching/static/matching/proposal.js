@@ -7,7 +7,8 @@ document.addEventListener("DOMContentLoaded", function () {
   echarts.init(document.getElementById("chart-coverage")).setOption({
     title: { text: L.coverage, textStyle: { fontSize: 14 } },
     tooltip: { trigger: "item" },
-    series: [{ type: "pie", radius: ["40%", "70%"], data: [
+    legend: { bottom: 0 },
+    series: [{ type: "pie", radius: ["35%", "60%"], center: ["50%", "52%"], label: { show: false }, data: [
       { name: L.served, value: d.served_total },
       { name: L.unserved, value: d.unserved_total }
     ] }]
