@@ -6,7 +6,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Account, GiftPolicy, Scheme
+from wushe.regions.models import Region
+
+from .models import Account, GiftPolicy, Scheme, SchemeKind
 
 
 class MoveForm(forms.Form):
@@ -76,3 +78,16 @@ class RateForm(forms.Form):
         field = self.fields["target"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = targets
+
+
+class SchemeCreateForm(forms.Form):
+    region = forms.ModelChoiceField(label=_("适用区域"), queryset=Region.objects.none())
+    code = forms.SlugField(label=_("方案代码"), max_length=32)
+    name = forms.CharField(label=_("名称"), max_length=100)
+    kind = forms.ChoiceField(label=_("单位"), choices=SchemeKind.choices)
+
+    def __init__(self, *args: Any, regions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["region"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = regions

@@ -95,7 +95,14 @@ def _new_account(scheme: Scheme, kind: str, name: str, region_code: str, **owner
 def scheme_create(
     *, region_code: str, code: str, name: str, kind: str, actor: Any, **rules: Any
 ) -> Scheme:
-    """A scheme with its issuance and clearing accounts."""
+    """A scheme with its issuance and clearing accounts (a writer in the region; `actor`
+    None for set-up code such as the demo)."""
+    if actor is not None and not _is_writer(actor, region_code):
+        raise NotFound(code="timebank.region.out_of_scope")
+    if not str(code or "").strip() or not str(name or "").strip():
+        raise _invalid("scheme.required", "code", _("请填写方案代码和名称。"))
+    if Scheme.objects.filter(code=code).exists():
+        raise _invalid("scheme.code_taken", "code", _("该方案代码已被使用。"))
     if kind not in SchemeKind.values:
         raise _invalid("scheme.kind", "kind", _("方案单位不正确。"))
     with transaction.atomic():

@@ -8,13 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from wushe.accounts.roles import WRITER_ROLES
-from wushe.accounts.scoping import in_scope
+from wushe.accounts.scoping import in_scope, scope_filter
 from wushe.core.errors import DomainError, NotFound
 from wushe.core.forms import show_domain_error
 from wushe.core.paging import render_list
+from wushe.regions.models import Region
 
 from . import selectors, services
-from .forms import MoveForm, RateForm, RedeemForm, SchemeForm
+from .forms import MoveForm, RateForm, RedeemForm, SchemeCreateForm, SchemeForm
 from .models import Scheme
 
 
@@ -139,10 +140,39 @@ def pools(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def schemes(request: HttpRequest) -> HttpResponse:
+    """The schemes covering the worker's regions; a writer may open a new one for a region
+    in scope (a community's own scheme overrides the county's for its volunteers)."""
     if not request.user.has_perm("timebank.view_schemes"):
         raise PermissionDenied
+    regions = scope_filter(
+        Region.objects.filter(level__in=(3, 4, 5)), request.user, "code", WRITER_ROLES
+    ).order_by("code")
+    form = SchemeCreateForm(request.POST or None, regions=regions)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            scheme = services.scheme_create(
+                region_code=data["region"].code,
+                code=data["code"],
+                name=data["name"],
+                kind=data["kind"],
+                actor=request.user,
+            )
+        except NotFound as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            messages.success(request, _("方案已创建，请设置规则。"))
+            return redirect("timebank:scheme", pk=scheme.pk)
     return render(
-        request, "timebank/schemes.html", {"schemes": selectors.schemes_in_scope(user=request.user)}
+        request,
+        "timebank/schemes.html",
+        {
+            "schemes": selectors.schemes_in_scope(user=request.user),
+            "form": form,
+            "can_create": regions.exists(),
+        },
     )
 
 

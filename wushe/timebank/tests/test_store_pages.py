@@ -97,3 +97,17 @@ def test_store_goods_api(world: World, role_users: dict[str, Any]) -> None:
     assert [(g["id"], g["points_price"], g["stock"]) for g in listed["items"]] == [(item.pk, 3, 5)]
     stranger = api.get(f"/api/v1/timebank/accounts/{world.stranger.pk}/store-goods")
     assert stranger.status_code == 404
+
+
+def test_a_community_opens_its_own_scheme(world: World, role_users: dict[str, Any]) -> None:
+    community = client_for(role_users["community_a"])
+    body = {"region": NANGUANXIANG, "code": "ngx-coin", "name": "南关厢时间币", "kind": "coin"}
+    response = community.post("/timebank/schemes/", body)
+    scheme = Scheme.objects.get(code="ngx-coin")
+    assert response.status_code == 302 and scheme.region_id == NANGUANXIANG
+    # Another community's region is not offered, and the code is unique.
+    other = client_for(role_users["community_b"])
+    refused = other.post("/timebank/schemes/", {**body, "region": NANGUANXIANG, "code": "x"})
+    assert refused.status_code == 200 and not Scheme.objects.filter(code="x").exists()
+    again = community.post("/timebank/schemes/", body)
+    assert "该方案代码已被使用" in again.content.decode()
