@@ -22,7 +22,6 @@ from wushe.regions import codes
 
 from . import periods, selectors, services
 from .models import Enrolment, Group, Visit, WeatherOverride
-from .views import tag_labels
 
 router = Router(tags=["visits"], auth=API_AUTH)
 
@@ -203,7 +202,7 @@ def _actions(user: Any, obj: Enrolment) -> list[str]:
 def _detail(request: HttpRequest, obj: Enrolment) -> dict[str, Any]:
     data = _enrolment(obj)
     data.update(
-        tags=tag_labels(request.user, obj),
+        tags=selectors.tag_labels(request.user, obj),
         end_reason=obj.end_reason,
         note=obj.note,
         actions=_actions(request.user, obj),

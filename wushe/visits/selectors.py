@@ -50,6 +50,8 @@ from wushe.accounts.roles import WORKER_ROLES
 from wushe.accounts.scoping import NATIONWIDE, scope_prefixes, scope_q
 from wushe.core.errors import NotFound
 from wushe.regions import codes
+from wushe.residents.models import Tag
+from wushe.residents.rules import HIDDEN_TAG_LABEL, is_sensitive
 
 from . import periods
 from .models import (
@@ -120,6 +122,21 @@ def visits_of(enrolment: Enrolment) -> QuerySet[Visit]:
     return Visit.objects.filter(county_code=enrolment.county_code, enrolment=enrolment).order_by(
         "-visited_at", "-id"
     )
+
+
+def tag_labels(user: Any, enrolment: Enrolment) -> list[str]:
+    """The tags that put the person on the list, as the user may see them."""
+    show_all = user.has_perm("residents.view_sensitive_tags", enrolment)
+    labels: list[str] = []
+    hidden = False
+    for tag in enrolment.tags or []:
+        if is_sensitive(tag) and not show_all:
+            hidden = True
+            continue
+        labels.append(str(Tag(tag).label) if tag in Tag.values else tag)
+    if hidden:
+        labels.append(str(HIDDEN_TAG_LABEL))
+    return labels
 
 
 # --- plan resolution ------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from wushe.core.errors import DomainError, NotFound
 from wushe.core.paging import render_list
 from wushe.regions import codes
 from wushe.residents.models import Tag
-from wushe.residents.rules import HIDDEN_TAG_LABEL, is_sensitive
 
 from . import selectors, services
 from .forms import (
@@ -54,21 +53,6 @@ def _enrolment(request: HttpRequest, enrolment_id: int) -> Enrolment:
         return selectors.enrolment_get(user=request.user, enrolment_id=enrolment_id)
     except NotFound as exc:
         raise Http404(str(exc.message)) from exc
-
-
-def tag_labels(user: Any, enrolment: Enrolment) -> list[str]:
-    """The tags that put the person on the list, as the user may see them."""
-    show_all = user.has_perm("residents.view_sensitive_tags", enrolment)
-    labels: list[str] = []
-    hidden = False
-    for tag in enrolment.tags or []:
-        if is_sensitive(tag) and not show_all:
-            hidden = True
-            continue
-        labels.append(str(Tag(tag).label) if tag in Tag.values else tag)
-    if hidden:
-        labels.append(str(HIDDEN_TAG_LABEL))
-    return labels
 
 
 def _prefix(raw: str) -> str:
@@ -142,7 +126,7 @@ def _detail_context(request: HttpRequest, enrolment: Enrolment, **forms: Any) ->
     return {
         "enrolment": enrolment,
         "resident": enrolment.resident,
-        "tag_labels": tag_labels(user, enrolment),
+        "tag_labels": selectors.tag_labels(user, enrolment),
         "visits": list(selectors.visits_of(enrolment).select_related("follow_up_request")[:50]),
         "due": annotated,
         "can_record": enrolment.is_current and user.has_perm("visits.record_visit", enrolment),
