@@ -446,10 +446,12 @@ def sign_out(
     *, activity: Activity, volunteer: Volunteer, actor: Any, travel_minutes: int = 0
 ) -> SignUp:
     """Sign out now: submits the service record (sign-in to sign-out, minus travel) for the
-    organiser's verification, in the same transaction. Signing out twice returns the first."""
+    organiser's verification, in the same transaction. Signing out twice returns the first.
+    Service ends at the sign-out, at the latest at the activity's end: a volunteer who forgot
+    and is signed out the next day by the organiser gets the activity's hours, not a day."""
     if not _own(actor, volunteer) and not _may_manage(actor, activity):
         raise NotFound(code="activities.activity.not_found")
-    now = timezone.now()
+    now = min(timezone.now(), activity.ends_at)
     with transaction.atomic():
         signup = (
             SignUp.objects.select_for_update()

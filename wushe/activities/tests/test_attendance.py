@@ -125,6 +125,16 @@ def test_sign_in_window_and_sign_out_needs_sign_in(setup: dict[str, Any]) -> Non
     assert ServiceRecord.objects.count() == 1
 
 
+def test_sign_out_after_the_end_counts_until_the_end(setup: dict[str, Any]) -> None:
+    activity, vol, organiser = setup["activity"], setup["vol"], setup["community_a"]
+    with time_machine.travel(START + timedelta(hours=1), tick=False):
+        services.sign_in(activity=activity, volunteer=vol, actor=organiser)
+    with time_machine.travel(START + timedelta(days=1), tick=False):
+        done = services.sign_out(activity=activity, volunteer=vol, actor=organiser)
+    assert done.signed_out_at == activity.ends_at
+    assert done.record is not None and done.record.minutes == 3 * 60
+
+
 def test_api_sign_in_and_out_with_the_scanned_token(setup: dict[str, Any]) -> None:
     activity = setup["activity"]
     api = client_for(setup["volunteer"])
