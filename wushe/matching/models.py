@@ -79,8 +79,8 @@ class SupplyProfile(RegionBound):
     latitude = models.FloatField()
     longitude = models.FloatField()
     skills = models.CharField(max_length=400, blank=True, default="")  # comma-separated codes
-    # Bit (term id mod 62) per skill: a prefilter in SQL (false positives only; the skill codes
-    # above decide).
+    # One bit per skill (selectors.skill_bit, from the code): a prefilter in SQL (false
+    # positives only; the skill codes above decide).
     skill_bits = models.BigIntegerField(default=0)
     availability = models.PositiveIntegerField(default=0)
     capacity = models.PositiveSmallIntegerField(default=2)

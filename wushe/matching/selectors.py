@@ -5,12 +5,13 @@ organisations and social workers the request loop finds eligible, ranked alongsi
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from wushe.regions import codes
@@ -167,22 +168,21 @@ def request_need(request: Any, *, now: datetime | None = None) -> tuple[Need, bo
     return need, estimated
 
 
-def skill_bit(term_id: int) -> int:
-    return 1 << (term_id % 62)
+def skill_bit(code: str) -> int:
+    """The prefilter bit of a skill code (stable: codes never change, taxonomy/models.py)."""
+    return 1 << (zlib.crc32(code.encode()) % 62)
 
 
 # Suggestions rank the nearest NEARBY_LIMIT volunteers that pass the SQL prefilter (skill
 # bits, availability), looked for in growing boxes: in a dense town centre the smallest box is
 # enough and the query stays an index range scan of a few hundred rows.
-NEARBY_LIMIT = 300
-BOX_STEPS_KM = (0.5, 1.2, None)  # None: the full radius
+NEARBY_LIMIT = 200
+BOX_STEPS_KM = (0.8, None)  # None: the full radius
 
 
 def nearby_volunteers(need: Need, radius_km: float, county_code: str) -> list[Supplier]:
     """Indexed volunteers of the county near the need who could match it (skill and time
     prefiltered in SQL, nearest first; the engine decides)."""
-    from wushe.taxonomy.models import Term, Vocabulary
-
     if need.lat is None or need.lon is None:
         return []
     lat, lon = need.lat, need.lon
@@ -192,10 +192,8 @@ def nearby_volunteers(need: Need, radius_km: float, county_code: str) -> list[Su
         base = base.alias(free=F("availability").bitand(need.slots)).filter(free__gt=0)
     if need.skills:
         mask = 0
-        for term_id in Term.objects.filter(
-            vocabulary=Vocabulary.SKILL, code__in=need.skills
-        ).values_list("pk", flat=True):
-            mask |= skill_bit(term_id)
+        for code in need.skills:
+            mask |= skill_bit(code)
         base = base.alias(fit=F("skill_bits").bitand(mask)).filter(fit__gt=0)
     rows: list[tuple[Any, ...]] = []
     for step in BOX_STEPS_KM:
@@ -247,23 +245,62 @@ def nearby_volunteers(need: Need, radius_km: float, county_code: str) -> list[Su
 
 
 def _live_volunteers(ids: list[int], county_code: str) -> dict[int, int]:
-    """Active volunteers among `ids` with their open assignments right now."""
+    """Active volunteers among `ids` with their open assignments right now (one query)."""
     from wushe.requests.models import Assignment, AssignmentStatus
     from wushe.volunteers.models import Volunteer, VolunteerStatus
 
-    active = set(
-        Volunteer.objects.filter(
-            county_code=county_code, pk__in=ids, status=VolunteerStatus.ACTIVE
-        ).values_list("pk", flat=True)
-    )
-    load = dict(
-        Assignment.objects.filter(county_code=county_code, volunteer_id__in=active)
+    open_work = (
+        Assignment.objects.filter(county_code=county_code, volunteer_id=OuterRef("pk"))
         .exclude(status=AssignmentStatus.DONE)
+        .order_by()
         .values("volunteer_id")
         .annotate(n=Count("id"))
-        .values_list("volunteer_id", "n")
+        .values("n")
     )
-    return {v: load.get(v, 0) for v in active}
+    rows = (
+        Volunteer.objects.filter(county_code=county_code, pk__in=ids, status=VolunteerStatus.ACTIVE)
+        .annotate(open_work=Subquery(open_work))
+        .values_list("pk", "open_work")
+    )
+    return {pk: n or 0 for pk, n in rows}
+
+
+def covering_handlers(request: Any) -> list[tuple[str, int, str]]:
+    """Organisations and social workers for a request by the request loop's own rule
+    (wushe.requests.selectors.eligible_handlers: organisations covering the community with a
+    fitting service category, active social workers of the township), in two queries."""
+    from wushe.organizations.models import LegalStatus, Organization
+    from wushe.requests.selectors import ELIGIBLE_LIMIT, SERVICE_CATEGORIES_FOR
+    from wushe.socialworkers.models import EmploymentStatus, SocialWorker
+
+    community = request.region_id
+    chain = [*codes.ancestor_codes(community), community]
+    coverage = Organization.coverage.through.objects.filter(region_id__in=chain)
+    orgs = Organization.objects.exclude(legal_status=LegalStatus.DEREGISTERED).filter(
+        Q(region_id__in=chain) | Q(pk__in=coverage.values("organization_id"))
+    )
+    fitting = SERVICE_CATEGORIES_FOR.get(request.category.code)
+    if fitting:
+        orgs = orgs.filter(
+            pk__in=Organization.service_categories.through.objects.filter(
+                term__code__in=fitting
+            ).values("organization_id")
+        )
+    out = [
+        ("organization", pk, name)
+        for pk, name in orgs.order_by("name", "id").values_list("pk", "name")[:ELIGIBLE_LIMIT]
+    ]
+    low, high = codes.scope_range(community[:9])
+    workers = (
+        SocialWorker.objects.filter(county_code=request.county_code, status=EmploymentStatus.ACTIVE)
+        .filter(
+            Q(region_id__gte=low, region_id__lte=high)
+            | Q(station__region_id__gte=low, station__region_id__lte=high)
+        )
+        .order_by("name", "id")
+        .values_list("pk", "name")[:ELIGIBLE_LIMIT]
+    )
+    return out + [("social_worker", pk, name) for pk, name in workers]
 
 
 def suggestions_for_request(
@@ -271,14 +308,11 @@ def suggestions_for_request(
 ) -> list[Suggestion]:
     """Eligible handlers of a request, best first, with the reason and the score breakdown.
     The caller has checked that the user may handle the request."""
-    from wushe.requests.selectors import eligible_handlers
-
     weights, limits = settings_for(request.region_id)
     need, estimated = request_need(request, now=now)
     suppliers = nearby_volunteers(need, need.radius_km or limits.radius_km, request.county_code)
-    for o in eligible_handlers(user=user, request=request):
-        if o.type in ("organization", "social_worker"):
-            suppliers.append(_covering(o.type, o.id, o.name, need, request.region_id))
+    for kind, pk, name in covering_handlers(request):
+        suppliers.append(_covering(kind, pk, name, need, request.region_id))
     inst = Instance([need], suppliers, weights, limits)
     return _ranked(inst, need, request.county_code, estimated, limit)
 

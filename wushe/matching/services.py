@@ -50,11 +50,11 @@ def supply_rebuild(*, county_code: str) -> int:
     )
     skills: dict[int, list[str]] = defaultdict(list)
     bits: dict[int, int] = defaultdict(int)
-    for vid, code, term_id in VolunteerSkill.objects.filter(county_code=county_code).values_list(
-        "volunteer_id", "term__code", "term_id"
+    for vid, code in VolunteerSkill.objects.filter(county_code=county_code).values_list(
+        "volunteer_id", "term__code"
     ):
         skills[vid].append(code)
-        bits[vid] |= skill_bit(term_id)
+        bits[vid] |= skill_bit(code)
     stats = {
         row["volunteer_id"]: row
         for row in Assignment.objects.filter(county_code=county_code, volunteer__isnull=False)
