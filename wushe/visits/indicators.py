@@ -5,19 +5,23 @@ Definition (the same as `selectors.monthly_visit_rate`, one implementation: `rat
 per month, enrolled people due in the month (on the list the whole month; quarterly ones only in
 the quarter's last month) and, of them, those visited as often as required (weekly ≥ 4 visits
 in the month, monthly ≥ 1, quarterly ≥ 1 in the quarter), counted on Shanghai days. For a
-quarter or a year both counts are summed over its months (person-months), so the value is the
-monthly visit rate over the period."""
+quarter or a year both counts are summed over its months that are already over
+(person-months), so the value is the monthly visit rate over the period so far; the current
+month on its own shows its progress."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wushe.indicators.registry import Direction, Indicator, Measure, Period, register
 
+from . import periods
 from .models import Group
 from .selectors import rate_rows
 
@@ -25,10 +29,26 @@ TOPIC = _("探访关爱")
 SOURCE = _("《浙江省城乡现代社区服务体系建设“十四五”规划》专栏3")
 
 
+def counted_months(period: Period, today: date) -> list[date]:
+    """First days of the months a period's figure counts: a month from its first day (the
+    current month shows its progress); in a quarter or a year only the months already over,
+    so that December does not count as missed in November and a half-done month does not pull
+    the year down."""
+    firsts = [m.first_day for m in period.months()]
+    if len(firsts) == 1:
+        return firsts if firsts[0] <= today else []
+    return [first for first in firsts if periods.month_end(first) < today]
+
+
 def _rows(group: str = "") -> Callable[[Period], QuerySet[Any]]:
     def rows(period: Period) -> QuerySet[Any]:
-        months = period.months()
-        return rate_rows(months[0].first_day, months[-1].first_day, group)
+        months = counted_months(period, timezone.localdate())
+        if not months:
+            # Nothing counts yet: no rows (shown as 无数据, not 0). A false condition rather
+            # than .none(), whose SQL cannot be generated for the engine's INSERT … SELECT.
+            first = period.months()[0].first_day
+            return rate_rows(first, first, group).filter(pk__lt=0)
+        return rate_rows(months[0], months[-1], group)
 
     return rows
 

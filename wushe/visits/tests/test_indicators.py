@@ -40,14 +40,16 @@ def test_visit_rate_indicators_match_hand_counts(enrolled):
     for day in (5, 12, 19, 26):
         visit(w, w.incapacitated, datetime(2026, 10, day, 9, 0, tzinfo=SH))
     visit(w, w.dongshan, datetime(2026, 11, 1, 0, 30, tzinfo=SH))
-    engine.compute(
-        years=[2026],
-        indicators=[
-            get("visits.monthly_rate"),
-            get("visits.monthly_rate_elderly"),
-            get("visits.monthly_rate_children"),
-        ],
-    )
+    # Computed on 15 November: November is in progress, December has not begun.
+    with time_machine.travel(datetime(2026, 11, 15, 9, 0, tzinfo=SH), tick=False):
+        engine.compute(
+            years=[2026],
+            indicators=[
+                get("visits.monthly_rate"),
+                get("visits.monthly_rate_elderly"),
+                get("visits.monthly_rate_children"),
+            ],
+        )
 
     def pair(
         code: str, region: str, period: str
@@ -62,12 +64,14 @@ def test_visit_rate_indicators_match_hand_counts(enrolled):
     n, d, value = pair("visits.monthly_rate", "330481001000", "2026-10")
     assert (n, d) == (2, 3)
     assert value is not None and round(value, 1) == Decimal("66.7")
-    # Enrolled on 1 September: due in September and October (and November) of Q3/Q4.
-    # Q4 in the county: October 2 of 3 + November 1 of 3 + December 0 of 3 = 3 of 9.
-    assert pair("visits.monthly_rate", "330481000000", "2026-Q4")[:2] == (3, 9)
-    # September: nobody visited; 3 due.
+    # Enrolled on 1 September. The quarter and the year count the months already over:
+    # Q4 = October (2 of 3); the year = September (0 of 3) + October (2 of 3).
+    assert pair("visits.monthly_rate", "330481000000", "2026-Q4")[:2] == (2, 3)
     assert pair("visits.monthly_rate", "330481000000", "2026-09")[:2] == (0, 3)
-    assert pair("visits.monthly_rate", "330481000000", "2026")[:2] == (3, 12)
+    assert pair("visits.monthly_rate", "330481000000", "2026")[:2] == (2, 6)
+    # November on its own shows its progress; December has no figure yet (not 0%).
+    assert pair("visits.monthly_rate", "330481000000", "2026-11")[:2] == (1, 3)
+    assert pair("visits.monthly_rate", "330481000000", "2026-12")[2] is None
     # Elderly only (all three are elderly here); children: nobody enrolled → no value, not 0.
     assert pair("visits.monthly_rate_elderly", "330481000000", "2026-10")[:2] == (2, 3)
     children = results(
