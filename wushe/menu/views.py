@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from wushe.accounts.roles import WRITER_ROLES
@@ -162,13 +163,13 @@ def mine(request: HttpRequest) -> HttpResponse:
 # --- orders ----------------------------------------------------------------------------------
 
 TABS = [
-    ("open", _("未完成")),
+    ("open", gettext_lazy("未完成")),
     (OrderStatus.PLACED, OrderStatus.PLACED.label),
     (OrderStatus.CONFIRMED, OrderStatus.CONFIRMED.label),
     (OrderStatus.SCHEDULED, OrderStatus.SCHEDULED.label),
     (OrderStatus.DELIVERED, OrderStatus.DELIVERED.label),
     (OrderStatus.RATED, OrderStatus.RATED.label),
-    ("", _("全部")),
+    ("", gettext_lazy("全部")),
 ]
 
 
