@@ -6,12 +6,14 @@ transaction per service with its audit event; notifications through `notify` ins
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
+from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,6 +58,17 @@ VISITOR_KIND_OF_ROLE = {
     Role.VOLUNTEER: VisitorKind.VOLUNTEER,
     Role.TOWNSHIP_OFFICER: VisitorKind.COMMUNITY_WORKER,
 }
+
+
+def _announce_bulk(rows: Iterable[Enrolment]) -> None:
+    """bulk_create and update() send no signals; announce one changed row per county, inside
+    the caller's transaction, so listeners that work per county (the indicators' dirty marks)
+    hear about a bulk change as they would about a save."""
+    seen: set[str] = set()
+    for row in rows:
+        if row.county_code not in seen:
+            seen.add(row.county_code)
+            post_save.send(sender=Enrolment, instance=row, created=False, update_fields=None)
 
 
 def _forbidden(message: Any = None) -> PermissionDenied:
@@ -203,9 +216,10 @@ def _refresh_frequencies(prefix: str) -> int:
         .distinct()
     )
     plan = selectors.Plan(prefix)
+    counties: set[str] = set()
     for community in communities:
         for risk, frequency in plan.frequencies(community).items():
-            changed += (
+            n = (
                 Enrolment.objects.filter(
                     county_code=community[:6],
                     region_id=community,
@@ -215,6 +229,11 @@ def _refresh_frequencies(prefix: str) -> int:
                 .exclude(frequency=frequency)
                 .update(frequency=frequency, updated_at=timezone.now())
             )
+            if n:
+                counties.add(community[:6])
+                changed += n
+    for county in sorted(counties):
+        _announce_bulk(Enrolment.objects.filter(county_code=county)[:1])
     return changed
 
 
@@ -408,6 +427,7 @@ def enrolments_sync(*, prefix: str = "", today: date | None = None) -> SyncRepor
                 )
                 report.updated += 1
         Enrolment.objects.bulk_create(new, batch_size=1000)
+        _announce_bulk(new)
         report.enrolled = len(new)
         for resident_id, enrolment in current.items():
             inactive = enrolment.resident.status != ResidentStatus.ACTIVE
@@ -633,9 +653,11 @@ def visit_record(
         )
         visit.place(enrolment.region_id)
         visit.save(force_insert=True)
+        # Saved even when the day is not later: the save is what tells listeners (the
+        # indicators' dirty marks) that this person's visit counts changed.
         if enrolment.last_visited_on is None or day > enrolment.last_visited_on:
             enrolment.last_visited_on = day
-            enrolment.save(update_fields=["last_visited_on", "updated_at"])
+        enrolment.save(update_fields=["last_visited_on", "updated_at"])
         audit_record(
             action="visits.visit.recorded",
             actor=actor,

@@ -3,7 +3,7 @@ the selector, per month, quarter and year, at community, township and county lev
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -81,3 +81,29 @@ def test_visit_rate_indicators_match_hand_counts(enrolled):
     # The selector says the same.
     r = selectors.monthly_visit_rate(prefix="330481", month=date(2026, 10, 1))
     assert (r.numerator, r.denominator) == (2, 3)
+
+
+def test_visits_and_bulk_enrolment_mark_the_county_for_refresh(world):
+    from django.utils import timezone
+
+    from wushe.indicators.models import DirtyMark
+
+    DirtyMark.objects.all().delete()
+    services.enrolments_sync(today=date(2026, 9, 1))  # bulk_create: announced per county
+    assert set(DirtyMark.objects.values_list("county", flat=True)) == {"330481"}
+    now = timezone.now()
+    services.visit_record(
+        enrolment_id=world.enrolment(world.alone).pk,
+        method=Method.HOME,
+        visited_at=now,
+        actor=world.users["community_a"],
+    )
+    DirtyMark.objects.all().delete()
+    # A back-dated visit does not move the last visit day, but still changes the counts.
+    services.visit_record(
+        enrolment_id=world.enrolment(world.alone).pk,
+        method=Method.PHONE,
+        visited_at=now - timedelta(days=3),
+        actor=world.users["community_a"],
+    )
+    assert DirtyMark.objects.filter(county="330481").exists()
