@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wushe.accounts.roles import Role
 from wushe.accounts.scoping import in_scope
@@ -210,6 +211,13 @@ def order_create(
                 "price_fen": order.price_fen,
             },
         )
+        tell(
+            order,
+            provider_users(offering),
+            kind="order_placed",
+            title=_("有一张新的点单待确认：%(t)s") % {"t": offering.title},
+            actor=actor,
+        )
         return order
 
     try:
@@ -228,6 +236,76 @@ def order_create(
                 _("该幂等键已用于另一项不同内容的提交。"), code="idempotency.key_reused"
             ) from None
         return replay.order, False
+
+
+# --- who hears about it ---------------------------------------------------------------------
+
+
+def provider_users(offering: ServiceOffering) -> list[int]:
+    """The users who act for an offering's provider: staff of the organisation (also of the
+    organisation running the team or operating the station), the team's leader, the social
+    workers of the station."""
+    from wushe.accounts.models import RoleGrant
+    from wushe.socialworkers.models import SocialWorker
+
+    users: list[int] = []
+    orgs: list[int] = []
+    if offering.organization_id is not None:
+        orgs.append(offering.organization_id)
+    team = offering.team
+    if team is not None:
+        if team.organization_id is not None:
+            orgs.append(team.organization_id)
+        if team.leader_id is not None:
+            leader = team.leader
+            if leader is not None and leader.user_id is not None:
+                users.append(leader.user_id)
+    station = offering.station
+    if station is not None:
+        if station.operator_id is not None:
+            orgs.append(station.operator_id)
+        users.extend(
+            uid
+            for uid in SocialWorker.objects.filter(
+                station_id=offering.station_id, user__isnull=False
+            ).values_list("user_id", flat=True)
+            if uid is not None
+        )
+    if orgs:
+        users.extend(
+            RoleGrant.objects.filter(
+                role=Role.ORG_STAFF, organization_id__in=orgs, revoked_at__isnull=True
+            ).values_list("user_id", flat=True)
+        )
+    return users
+
+
+def resident_users(order: ServiceOrder) -> list[int]:
+    users = [order.ordered_by_id] if order.ordered_by_id else []
+    owner = Resident.objects.filter(pk=order.resident_id).values_list("user_id", flat=True).first()
+    if owner:
+        users.append(owner)
+    return users
+
+
+def tell(order: ServiceOrder, recipients: list[int], *, kind: str, title: str, actor: Any) -> None:
+    """Inbox notifications in the caller's transaction. Titles carry no personal data: the
+    service and the community, the rest is behind the link."""
+    from django.urls import reverse
+
+    from wushe.notifications.services import notify
+
+    skip = getattr(actor, "pk", None)
+    wanted = [uid for uid in dict.fromkeys(recipients) if uid and uid != skip]
+    if wanted:
+        notify(
+            recipients=wanted,
+            kind=f"menu.{kind}",
+            title=title,
+            link=reverse("menu:order_detail", args=[order.pk]),
+            region_code=order.region_id,
+            target=order,
+        )
 
 
 # --- transitions -----------------------------------------------------------------------------
@@ -302,7 +380,31 @@ def _finish(
     order.status = target
     order.save(update_fields=["status", "updated_at", *fields])
     audit(f"order.{action}", order, actor, {"status": [before, target], **(changes or {})})
+    title = order.offering.title
+    if action in (OrderAction.RATE,) or (
+        action == OrderAction.CANCEL and rules.is_order_resident(actor, order)
+    ):
+        recipients = provider_users(order.offering)
+    else:
+        recipients = resident_users(order)
+    tell(
+        order,
+        recipients,
+        kind=f"order_{action}",
+        title=str(NEWS[action]) % {"t": title},
+        actor=actor,
+    )
     return order
+
+
+NEWS: dict[str, Any] = {
+    OrderAction.CONFIRM: gettext_lazy("您点的服务已确认：%(t)s"),
+    OrderAction.DECLINE: gettext_lazy("您点的服务未能安排：%(t)s"),
+    OrderAction.SCHEDULE: gettext_lazy("您点的服务已安排时间：%(t)s"),
+    OrderAction.DELIVER: gettext_lazy("服务已完成，请评价：%(t)s"),
+    OrderAction.RATE: gettext_lazy("居民已评价：%(t)s"),
+    OrderAction.CANCEL: gettext_lazy("点单已取消：%(t)s"),
+}
 
 
 def order_confirm(*, order_id: int, actor: Any) -> ServiceOrder:

@@ -249,3 +249,27 @@ def test_satisfaction_is_aggregated(world):
     s = selectors.satisfaction(ServiceOrder.objects.all())
     assert (s.rated, s.good) == (3, 2)
     assert s.average == pytest.approx(11 / 3)
+
+
+def test_provider_and_resident_hear_about_each_step(world):
+    from wushe.notifications.models import Notification
+
+    def titles(key: str) -> list[str]:
+        return list(
+            Notification.objects.filter(recipient=world.users[key])
+            .order_by("pk")
+            .values_list("title", flat=True)
+        )
+
+    order = place(world)
+    assert titles("org_staff") == ["有一张新的点单待确认：上门助浴"]
+    assert titles("other_org") == []
+    walk(world, order, "delivered")
+    assert titles("resident") == [
+        "您点的服务已确认：上门助浴",
+        "您点的服务已安排时间：上门助浴",
+        "服务已完成，请评价：上门助浴",
+    ]
+    services.order_rate(order_id=order.pk, actor=world.users["resident"], rating=5)
+    assert titles("org_staff")[-1] == "居民已评价：上门助浴"
+    assert len(titles("resident")) == 3  # nobody is told about their own step
