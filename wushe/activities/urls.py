@@ -16,4 +16,6 @@ urlpatterns = [
     path("scan/<str:token>/", views.scan, name="scan"),
     path("records/<int:pk>/<str:action>/", views.record_action, name="record_action"),
     path("certificates/", views.certificate_check, name="certificate_check"),
+    path("certificates/issue/", views.certificate_issue, name="certificate_issue"),
+    path("certificates/<str:number>/print/", views.certificate_print, name="certificate_print"),
 ]

@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from wushe.accounts.roles import WRITER_ROLES
+from wushe.accounts.scoping import in_scope
 from wushe.core.errors import DomainError, NotFound
 from wushe.core.forms import show_domain_error
 from wushe.core.paging import render_list
@@ -258,6 +260,9 @@ def mine(request: HttpRequest) -> HttpResponse:
             "signups": selectors.signups_mine(volunteer=volunteer)[:50],
             "records": selectors.records_mine(volunteer=volunteer)[:100],
             "cancelled": SignUpStatus.CANCELLED,
+            "certificates": Certificate.objects.filter(volunteer=volunteer, revoked=False).order_by(
+                "-issued_on", "-pk"
+            )[:10],
         },
     )
 
@@ -321,3 +326,56 @@ def export_records(request: HttpRequest) -> HttpResponse:
     name = f"volunteer-records-{timezone.localdate():%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@login_required
+@require_POST
+@_not_found_is_404
+def certificate_issue(request: HttpRequest) -> HttpResponse:
+    """A worker issues a certificate of service for a volunteer (by volunteer number) of
+    their region, then prints it."""
+    number = request.POST.get("volunteer_number", "").strip()[:32]
+    volunteer = Volunteer.objects.filter(number=number).first() if number else None
+    if volunteer is None:
+        messages.error(request, _("没有找到该志愿者编号。"))
+        return redirect("activities:queue")
+    try:
+        certificate = services.certificate_issue(volunteer=volunteer, actor=request.user)
+    except NotFound:
+        messages.error(request, _("没有找到该志愿者编号。"))
+        return redirect("activities:queue")
+    return redirect("activities:certificate_print", number=certificate.number)
+
+
+@login_required
+def certificate_print(request: HttpRequest, number: str) -> HttpResponse:
+    """The printable certificate (志愿服务记录证明): for the volunteer themself and for workers
+    of the issuing region. The ID number is shown masked."""
+    certificate = (
+        Certificate.objects.select_related("volunteer", "region", "issued_by")
+        .filter(number=number)
+        .first()
+    )
+    if certificate is None:
+        raise Http404
+    own = certificate.volunteer.user_id == request.user.pk
+    if not own and not in_scope(request.user, certificate.region_id, WRITER_ROLES):
+        raise Http404
+    records = (
+        ServiceRecord.objects.filter(volunteer=certificate.volunteer, status=RecordStatus.VERIFIED)
+        .values_list("activity__title", flat=True)
+        .distinct()
+        .order_by("activity__title")[:8]
+    )
+    return render(
+        request,
+        "activities/certificate_print.html",
+        {
+            "certificate": certificate,
+            "volunteer": certificate.volunteer,
+            "hours": round(certificate.minutes / 60, 1),
+            "contents": [t.removeprefix("【示范】") for t in records],
+            "check_url": request.build_absolute_uri(reverse("activities:certificate_check"))
+            + f"?number={certificate.number}",
+        },
+    )

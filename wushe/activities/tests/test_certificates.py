@@ -29,3 +29,24 @@ def test_issue_and_public_check(setup: dict[str, Any]) -> None:
     assert setup["vol"].name not in text  # no personal data
     missing = Client().get("/activities/certificates/?number=NOPE")
     assert "未找到该编号的证明" in missing.content.decode()
+
+
+def test_issue_and_print_from_the_pages(setup: dict[str, Any]) -> None:
+
+    services.record_verify(record=submit(setup), actor=setup["community_a"])
+    worker = Client()
+    worker.force_login(setup["community_a"])
+    issued = worker.post(
+        "/activities/certificates/issue/", {"volunteer_number": setup["vol"].number}
+    )
+    assert issued.status_code == 302 and "/print/" in issued["Location"]
+    page = worker.get(issued["Location"]).content.decode()
+    assert "志愿服务记录证明" in page and "1.2 小时" in page and setup["vol"].number in page
+    assert setup["vol"].id_number_masked in page
+    own = Client()
+    own.force_login(setup["volunteer"])
+    assert own.get(issued["Location"]).status_code == 200
+    assert issued["Location"] in own.get("/activities/mine/").content.decode()
+    other = Client()
+    other.force_login(setup["community_b"])
+    assert other.get(issued["Location"]).status_code == 404
