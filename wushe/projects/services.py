@@ -677,7 +677,7 @@ def milestone_add(*, project_id: int, actor: Any, title: str, due_on: date) -> M
         milestone = Milestone(project=project, title=title, due_on=due_on)
         milestone.place(project.region_id)
         milestone.save()
-        _audit(project, "milestone_added", actor, {"title": title, "due_on": due_on})
+        _audit(project, "milestone_added", actor, {"title": title, "due_on": due_on.isoformat()})
     return milestone
 
 
@@ -694,7 +694,12 @@ def milestone_complete(*, milestone_id: int, actor: Any, done_on: date) -> Miles
             return milestone
         milestone.done_on = done_on
         milestone.save(update_fields=["done_on"])
-        _audit(project, "milestone_done", actor, {"milestone": milestone.pk, "done_on": done_on})
+        _audit(
+            project,
+            "milestone_done",
+            actor,
+            {"milestone": milestone.pk, "done_on": done_on.isoformat()},
+        )
     return milestone
 
 

@@ -167,3 +167,52 @@ def test_assistance_endpoint(world):
         content_type="application/json",
     )
     assert denied.status_code == 403
+
+
+def test_delivery_evaluation_and_closing_endpoints(world):
+    project = world.approved()
+    org = bearer_client(world.users["org_staff"])
+    county = bearer_client(world.users["county"])
+    base = f"/api/v1/projects/{project.pk}"
+    milestone = org.post(
+        f"{base}/milestones",
+        {"title": "启动", "due_on": "2026-05-01"},
+        content_type="application/json",
+    )
+    assert milestone.status_code == 201
+    done = org.post(
+        f"/api/v1/projects/milestones/{milestone.json()['id']}/complete",
+        {"done_on": "2026-05-02"},
+        content_type="application/json",
+    )
+    assert done.json()["done_on"] == "2026-05-02"
+    activity = org.post(
+        f"{base}/activities",
+        {"held_on": "2026-05-03", "title": "助餐", "beneficiaries": 40, "vulnerable": 50},
+        content_type="application/json",
+    )
+    assert activity.status_code == 422
+    org.post(
+        f"{base}/activities",
+        {"held_on": "2026-05-03", "title": "助餐", "beneficiaries": 40, "vulnerable": 10},
+        content_type="application/json",
+    )
+    rating = bearer_client(world.users["resident"]).post(
+        f"{base}/ratings", {"rating": 5}, content_type="application/json"
+    )
+    assert rating.status_code == 201
+    missing = county.post(f"{base}/evaluate", {}, content_type="application/json")
+    assert missing.status_code == 409 and missing.json()["code"] == "project.final_reviews_missing"
+    bearer_client(world.reviewers[0]).post(
+        f"{base}/reviews", {"score": 70, "stage": "final"}, content_type="application/json"
+    )
+    evaluated = county.post(f"{base}/evaluate", {}, content_type="application/json").json()
+    assert evaluated["status"] == "evaluated" and evaluated["final_score"] == "88.00"
+    assert evaluated["beneficiaries"] == 40
+    late = org.post(
+        f"{base}/expenditures", {"spent_on": "2026-06-01", "item": "x", "amount_fen": 1}
+    )
+    assert late.status_code == 409
+    closed = county.post(f"{base}/close")
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    assert county.post(f"{base}/close").json()["status"] == "closed"  # repeat: no-op
