@@ -458,9 +458,15 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
         "remaining": format_fen(project.remaining_fen),
         "today": timezone.localdate().isoformat(),
         "idempotency_key": uuid.uuid4().hex,
-        "needs": list(project.needs.all()) if rules.may_decide(user, project) else [],
+        "needs": _visible_needs(user, project),
     }
     return render(request, "projects/detail.html", context)
+
+
+def _visible_needs(user: Any, project: Project) -> list[Any]:
+    from wushe.needs import rules as need_rules
+
+    return [n for n in project.needs.all() if need_rules.may_view(user, n)]
 
 
 @login_required

@@ -186,3 +186,23 @@ def test_manager_publishes_a_round(world):
     call = Call.objects.get(title="2026年海宁市政府购买居家养老服务")
     assert call.budget_fen == 30_000_000 and call.min_reviews == 3 and call.grade_min == "3A"
     assert signed_in(world.users["org_staff"]).get(reverse("projects:call_new")).status_code == 403
+
+
+def test_delivery_forms(world):
+    project = world.approved()
+    org = signed_in(world.users["org_staff"])
+    org.post(
+        reverse("projects:milestone", args=[project.pk]),
+        {"title": "中期评估", "due_on": "2026-07-01"},
+    )
+    milestone = project.milestones.get()
+    org.post(reverse("projects:milestone_done", args=[project.pk, milestone.pk]))
+    response = org.post(
+        reverse("projects:activity", args=[project.pk]),
+        {"held_on": "2026-05-03", "title": "助餐", "beneficiaries": "30", "vulnerable": "5"},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "活动已记录" in html and "30 人次（困难群体 5）" in html and "完成" in html
+    milestone.refresh_from_db()
+    assert milestone.done_on is not None
