@@ -120,6 +120,27 @@ def order_create(
     )
     if offering is None or not rules.on_menu_of(offering.region_id, resident.region_id):
         raise NotFound()
+    body = {
+        "offering": offering.pk,
+        "resident": resident.pk,
+        "service_date": service_date,
+        "note": note,
+    }
+    print_ = fingerprint(body)
+    if idempotency_key:
+        # A retry returns the stored order even when the date has passed or the places
+        # are gone since.
+        stored = ServiceOrder.objects.filter(
+            county_code=resident.county_code,
+            ordered_by=user_or_none(actor),
+            idempotency_key=idempotency_key,
+        ).first()
+        if stored is not None:
+            if stored.idempotency_fingerprint != print_:
+                raise Conflict(
+                    _("该幂等键已用于另一项不同内容的提交。"), code="idempotency.key_reused"
+                )
+            return stored, False
     on_behalf = resident.user_id != actor.pk
     if (
         not on_behalf
@@ -141,13 +162,6 @@ def order_create(
     if not _eligible(offering, resident, today):
         raise NotEligible(_("该服务仅面向特定困难群体，您暂不符合条件。"))
     start = period_start(offering.period, service_date)
-    body = {
-        "offering": offering.pk,
-        "resident": resident.pk,
-        "service_date": service_date,
-        "note": note,
-    }
-    print_ = fingerprint(body)
 
     def create() -> ServiceOrder:
         # The capacity lock: every order of this offering queues here.

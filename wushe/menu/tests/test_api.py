@@ -168,3 +168,15 @@ def test_offering_outside_the_menu_is_404_and_update_changes_new_orders_only(wor
         ).status_code
         == 403
     )
+
+
+def test_a_retry_after_the_service_date_passed_returns_the_stored_order(world, time_machine):
+    client = bearer_client(world.users["resident"])
+    first = _order(client, world, key="late-retry", service_date="2026-03-02")
+    assert first.status_code == 201
+    time_machine.move_to("2026-03-03 09:00:00+08:00", tick=False)
+    client = bearer_client(world.users["resident"])  # a fresh sign-in the next day
+    again = _order(client, world, key="late-retry", service_date="2026-03-02")
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    fresh = _order(client, world, key="new-key", service_date="2026-03-02")
+    assert fresh.status_code == 422  # a new order for a past day is refused
