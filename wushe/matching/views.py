@@ -70,10 +70,22 @@ def proposals(request: HttpRequest) -> HttpResponse:
         for p in Proposal.objects.select_related("region").order_by("-created_at", "-id")[:200]
         if any(p.region_id.startswith(x) for x in prefixes)
     ][:50]
+    settings_regions = Region.objects.filter(
+        code__in=[
+            codes.scope_range(p)[0]
+            for p in scope_prefixes(request.user, rules.SETTINGS_ROLES)
+            if p and len(p) <= 9
+        ]
+    ).order_by("code")
     return render(
         request,
         "matching/proposals.html",
-        {"form": form, "proposals": rows, "can_plan": bool(regions)},
+        {
+            "form": form,
+            "proposals": rows,
+            "can_plan": bool(regions),
+            "settings_regions": settings_regions,
+        },
     )
 
 

@@ -125,6 +125,7 @@ def test_review_page_table_charts_and_decisions(world, crowd):
 def test_settings_per_region_change_the_weights(world):
     county = world.users["county"]
     client = signed_in_client(county)
+    assert f"/matching/settings/{HAINING}/" in client.get("/matching/").content.decode()
     form = {
         "weight_distance": 9, "weight_skill": 1, "weight_rating": 0, "weight_reliability": 0,
         "weight_workload": 0, "weight_familiarity": 0, "radius_m": 5000, "max_per_supplier": 3,
