@@ -96,7 +96,7 @@ def insert_series(
     started = time.perf_counter()
     cursor.execute(
         f'INSERT INTO "{table}" ({columns}) SELECT {expressions} '  # noqa: S608 - bench SQL
-        f"FROM generate_series(1, {int(count)}) g {source}"
+        f"FROM generate_series(1::bigint, {int(count)}) g {source}"
     )
     return time.perf_counter() - started
 
@@ -138,7 +138,7 @@ def seed(scale: float, organiser_id: int, category_id: int) -> dict[str, Any]:
             {
                 **placed,
                 "name": "'居民' || g",
-                "birth_date": "date '1930-01-01' + ((g * 104729) % 33000)",
+                "birth_date": "date '1930-01-01' + ((g * 104729) % 33000)::int",
                 "status": "CASE WHEN g % 40 = 0 THEN 'moved_out' ELSE 'active' END",
                 "created_at": "now()",
                 "updated_at": "now()",
@@ -156,7 +156,7 @@ def seed(scale: float, organiser_id: int, category_id: int) -> dict[str, Any]:
                 **placed,
                 "name": "'志愿者' || g",
                 "number": "'V' || g",
-                "registered_on": "date '2024-01-01' + g % 700",
+                "registered_on": "date '2024-01-01' + (g % 700)::int",
                 "status": "CASE WHEN g % 25 = 0 THEN 'withdrawn' ELSE 'active' END",
             },
             comm,
@@ -176,6 +176,7 @@ def seed(scale: float, organiser_id: int, category_id: int) -> dict[str, Any]:
         )
         c.execute("SELECT min(id) FROM activities_activity")
         first_activity = c.fetchone()[0]
+        second_of_year = "((g * 2654435761) % 31536000)"
         c.execute("SELECT min(id), count(*) FROM volunteers_volunteer")
         first_volunteer, volunteers = c.fetchone()
         timings["service_records"] = insert_series(
@@ -186,8 +187,8 @@ def seed(scale: float, organiser_id: int, category_id: int) -> dict[str, Any]:
                 **placed,
                 "activity_id": f"{first_activity} + (g * 7919) % {communities}",
                 "volunteer_id": f"{first_volunteer} + g % {volunteers}",
-                "signed_in_at": f"{year_start} + ((g * 2654435761) % 31536000) * interval '1 second'",
-                "signed_out_at": f"{year_start} + ((g * 2654435761) % 31536000 + 3600) * interval '1 second'",
+                "signed_in_at": f"{year_start} + {second_of_year} * interval '1 second'",
+                "signed_out_at": f"{year_start} + ({second_of_year} + 3600) * interval '1 second'",
                 "minutes": "30 + g % 150",
                 "status": "CASE WHEN g % 10 = 0 THEN 'submitted' ELSE 'verified' END",
             },
@@ -395,15 +396,18 @@ def export_to_duckdb(path: Path, tables: list[str]) -> tuple[Any, float]:
         for table in tables:
             cols = _columns(c, table)
             target = export_dir / f"{table}.csv"
-            with raw.cursor() as pc, target.open("wb") as out:
-                with pc.copy(f'COPY "{table}" TO STDOUT (FORMAT csv, HEADER)') as copy:
-                    for data in copy:
-                        out.write(data)
+            with (
+                raw.cursor() as pc,
+                target.open("wb") as out,
+                pc.copy(f'COPY "{table}" TO STDOUT (FORMAT csv, HEADER)') as copy,
+            ):
+                for data in copy:
+                    out.write(data)
             spec = ", ".join(
                 f"'{name}': '{_DUCK_TYPES.get(t, 'VARCHAR')}'" for name, t, _n, _d in cols
             )
             con.execute(
-                f"CREATE TABLE \"{table}\" AS SELECT * FROM read_csv('{target}', header = true, "
+                f"CREATE TABLE \"{table}\" AS SELECT * FROM read_csv('{target}', header = true, "  # noqa: S608
                 f"columns = {{{spec}}})"
             )
             target.unlink()
@@ -658,9 +662,10 @@ def main(argv: list[str] | None = None) -> int:
             },
         }
         summary["load_at_end"] = loadavg()
+        ratio = summary["duckdb"]["ratio_postgres_to_duckdb"]
         print(
             f"  DuckDB compute {duck_seconds:.2f} s (export {export_seconds:.1f} s); PostgreSQL "
-            f"rebuild {min(rebuilds):.2f} s; ratio {summary['duckdb']['ratio_postgres_to_duckdb']}; "
+            f"rebuild {min(rebuilds):.2f} s; ratio {ratio}; "
             f"agree on {sum(agree.values())}/{len(agree)} indicators",
             flush=True,
         )

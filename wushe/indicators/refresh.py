@@ -28,7 +28,8 @@ def watched_models() -> set[type[models.Model]]:
     for indicator in all_indicators():
         for _part, measure in indicator.measures():
             found.add(measure.rows(probe).model)
-    return found
+    # Divisions are reference data loaded in bulk by `wushe regions load`; a rebuild follows.
+    return {m for m in found if m._meta.label_lower != "regions.region"}
 
 
 def mark_prefix(instance: Any) -> str | None:
