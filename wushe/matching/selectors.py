@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from django.db.models import Avg, Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wushe.regions import codes
 
@@ -71,6 +72,21 @@ class Suggestion:
     @property
     def percent(self) -> int:
         return round(100 * self.score)
+
+    @property
+    def breakdown(self) -> str:
+        """The score components in Chinese, 0–100 each, e.g. "距离 90 · 技能 100 · …"."""
+        labels = {
+            "distance": _("距离"),
+            "skill": _("技能"),
+            "rating": _("评分"),
+            "reliability": _("履约"),
+            "workload": _("空闲"),
+            "familiarity": _("熟悉"),
+        }
+        return " · ".join(
+            f"{labels[k]} {round(100 * v)}" for k, v in self.components.items() if k in labels
+        )
 
 
 def settings_for(region_code: str) -> tuple[Weights, Limits]:

@@ -125,6 +125,7 @@ def test_dispatch_screen_shows_ranked_suggestions_and_dispatches_one(world, crow
     ranked = html[html.index('id="suggestions"') : html.index("</fieldset>")]
     assert ranked.index("近邻家政") < ranked.index("隔壁理发")
     assert "距离 0.3 公里 · 技能匹配" in ranked
+    assert "得分构成：距离 90 · 技能 100" in ranked
     for name in ("远方家政", "律师志愿者", "周末家政", "暂停家政"):
         assert name not in ranked
     # The neighbour community's volunteer is offered through the suggestion and can be sent.
