@@ -420,6 +420,7 @@ def proposal_confirm(*, proposal_id: int, actor: Any) -> Proposal:
                 actor=actor,
                 handlers=[request_services.HandlerSpec("volunteer", line.volunteer_id)],
                 note=note,
+                batch=True,
             )
         except DomainError as exc:
             line.outcome = str(exc.message)[:200]

@@ -147,6 +147,12 @@ def may_handle(user: Any, request: Any) -> bool:
     return in_scope(user, request.region_id, roles)
 
 
+def may_dispatch_batch(user: Any, request: Any) -> bool:
+    """Confirming a batch proposal of supply-demand matching is the township's (or county's)
+    coordinating decision, so it may dispatch requests of its communities at any level."""
+    return in_scope(user, request.region_id, SUPERVISOR_ROLES)
+
+
 def may_supervise(user: Any, request: Any) -> bool:
     return in_scope(user, request.region_id, SUPERVISOR_ROLES)
 

@@ -10,6 +10,7 @@ from wushe.core.errors import Conflict, PermissionDenied, ValidationFailed
 from wushe.matching import services
 from wushe.matching.models import LineDecision, ProposalLine, ProposalStatus
 from wushe.matching.selectors import settings_for
+from wushe.requests import services as request_services
 from wushe.requests.models import Status
 from wushe.testing import HAINING, NANGUANXIANG, XIASHI
 
@@ -42,9 +43,9 @@ def test_proposal_assigns_within_capacity_and_confirm_dispatches(world, crowd):
     rejected = lines[0]
     services.proposal_line_decide(line_id=rejected.pk, accept=False, actor=township)
     services.proposal_line_decide(line_id=lines[1].pk, accept=True, actor=township)
-    # The request loop lets only the community (or an admin) dispatch a request that has
-    # not climbed to the township: confirming as the admin dispatches.
-    proposal = services.proposal_confirm(proposal_id=proposal.pk, actor=world.users["admin"])
+    # Confirming is the township's coordinating decision: its officer dispatches requests
+    # that are still at the community level (batch dispatch).
+    proposal = services.proposal_confirm(proposal_id=proposal.pk, actor=township)
     assert proposal.status == ProposalStatus.CONFIRMED
     for line in ProposalLine.objects.filter(proposal=proposal):
         line.request.refresh_from_db()
@@ -54,7 +55,7 @@ def test_proposal_assigns_within_capacity_and_confirm_dispatches(world, crowd):
             assert line.dispatched and line.request.status == Status.DISPATCHED
             assert line.request.assignments.get().volunteer_id == line.volunteer_id
     # Confirming again changes nothing; a confirmed proposal cannot be discarded.
-    services.proposal_confirm(proposal_id=proposal.pk, actor=world.users["admin"])
+    services.proposal_confirm(proposal_id=proposal.pk, actor=township)
     assert ProposalLine.objects.filter(proposal=proposal, dispatched=True).count() == 2
     with pytest.raises(Conflict):
         services.proposal_discard(proposal_id=proposal.pk, actor=township)
@@ -145,9 +146,13 @@ def test_lines_the_confirmer_may_not_dispatch_keep_the_reason(world, crowd):
     (request,) = open_requests(world, 1)
     township = world.users["township"]
     proposal = services.proposal_create(region_code=XIASHI, actor=township)
+    # Meanwhile the community settles the request itself: it can no longer be dispatched.
+    request_services.request_resolve(
+        request_id=request.pk, actor=world.users["community_a"], result="社区已自行处理。"
+    )
     proposal = services.proposal_confirm(proposal_id=proposal.pk, actor=township)
     line = proposal.lines.get()
     assert proposal.status == ProposalStatus.CONFIRMED
     assert not line.dispatched and line.outcome  # the request service's message
     request.refresh_from_db()
-    assert request.status == Status.ACCEPTED
+    assert request.status == Status.RESOLVED

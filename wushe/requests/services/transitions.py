@@ -399,14 +399,23 @@ def _dispatched(
 
 
 def request_dispatch(
-    *, request_id: int, actor: Any, handlers: Sequence[HandlerSpec], note: str = ""
+    *,
+    request_id: int,
+    actor: Any,
+    handlers: Sequence[HandlerSpec],
+    note: str = "",
+    batch: bool = False,
 ) -> Request:
     """Send a request to one or more handlers. Handlers it already has are skipped, so
-    sending the same list again changes nothing."""
+    sending the same list again changes nothing. `batch`: the dispatch confirms a reviewed
+    batch proposal (供需对接), which township officers and civil affairs in scope may also do
+    for requests still at the community level."""
     note = str(note or "")[:500]
     with transaction.atomic(durable=True):
         request = lock(request_id, actor)
-        require(rules.may_handle(actor, request))
+        require(
+            rules.may_handle(actor, request) or (batch and rules.may_dispatch_batch(actor, request))
+        )
         to = target_or_conflict(request, Action.DISPATCH, _("派单"))
         specs = _valid_handlers(request, handlers)
         at = now()

@@ -255,3 +255,26 @@ def test_repeating_a_transition_changes_nothing(world, action, state):
     assert {k: v for k, v in first.json().items() if k not in strip} == {
         k: v for k, v in second.json().items() if k not in strip
     }
+
+
+def test_township_dispatches_community_requests_only_as_a_batch(world):
+    """A township officer may not dispatch a request still at the community level by hand,
+    but confirming a reviewed batch proposal (供需对接) does; a community worker of another
+    community may not, batch or not."""
+    from wushe.core.errors import DomainError
+
+    request = world.make("accepted")
+    handlers = [services.HandlerSpec("volunteer", world.volunteer.pk)]
+    township = world.users["township"]
+    with pytest.raises(DomainError) as denied:
+        services.request_dispatch(request_id=request.pk, actor=township, handlers=handlers)
+    assert denied.value.status == 403
+    with pytest.raises(DomainError):
+        services.request_dispatch(
+            request_id=request.pk, actor=world.users["community_b"], handlers=handlers, batch=True
+        )
+    request = services.request_dispatch(
+        request_id=request.pk, actor=township, handlers=handlers, batch=True
+    )
+    assert request.status == "dispatched"
+    assert request.assignments.get().volunteer_id == world.volunteer.pk
