@@ -66,7 +66,8 @@ def test_dashboard_drill_down_and_report(live_server, world: World):
             page.get_by_role("link", name="下载 Excel").click()
         download = info.value
         assert download.suggested_filename == "annual-report-330481001000-2026.xlsx"
-        book = load_workbook(download.path())
+        with open(download.path(), "rb") as saved:  # no file extension: pass the file
+            book = load_workbook(saved)
         names = [row[0] for row in book.worksheets[0].iter_rows(min_row=5, values_only=True)]
         assert "诉求按时受理率" in names
         words = {r[0]: r[1] for r in book.worksheets[2].iter_rows(values_only=True)}
