@@ -99,9 +99,6 @@ SNAPSHOT_KEY = "*"  # period key of indicators made only of snapshots (same for 
 _REPLICATE_KEY = "+"  # staging-only: a snapshot part of a mixed indicator, copied to each period
 
 
-_MONTHS_KEY = "m"  # staging-only: rows of a by-month scan, keyed by `month`
-
-
 def _insert_by_month(
     cursor: Any,
     run: int,
@@ -130,10 +127,14 @@ def _insert_by_month(
         .values_list("r", "mo", "v")
     )
     sql, params = grouped.query.sql_with_params()
+    # The month's period key is written here (not by a later UPDATE of every row): `month`
+    # marks the row as one of a by-month scan for _spread_months.
+    months = " ".join(f"WHEN {m} THEN '{year}-{m:02d}'" for m in range(1, 13))
     cursor.execute(
         f"INSERT INTO {_table(Staging)} (run, indicator, part, period, region, month, value) "
-        f"SELECT %s, %s, %s, %s, sub.r, sub.mo, sub.v FROM ({sql}) sub WHERE sub.r IS NOT NULL",
-        [run, indicator.code, part, f"{_MONTHS_KEY}{year}", *params],
+        f"SELECT %s, %s, %s, CASE sub.mo {months} END, sub.r, sub.mo, sub.v "
+        f"FROM ({sql}) sub WHERE sub.r IS NOT NULL",
+        [run, indicator.code, part, *params],
     )
 
 
@@ -149,8 +150,7 @@ def _spread_months(cursor: Any, run: int, years: list[int]) -> None:
     """Turn by-month rows into month rows plus quarter and year rows (their sums)."""
     staging = _table(Staging)
     for year in years:
-        key = f"{_MONTHS_KEY}{year}"
-        months = " ".join(f"WHEN {m} THEN '{year}-{m:02d}'" for m in range(1, 13))
+        by_month = f"month IS NOT NULL AND period >= '{year}-01' AND period <= '{year}-12'"
         quarter = (
             "CASE "
             + " ".join(f"WHEN month <= {3 * q} THEN '{year}-Q{q}'" for q in range(1, 5))
@@ -160,14 +160,10 @@ def _spread_months(cursor: Any, run: int, years: list[int]) -> None:
             cursor.execute(
                 f"INSERT INTO {staging} (run, indicator, part, period, region, value) "
                 f"SELECT run, indicator, part, {expression}, region, SUM(value) "
-                f"FROM {staging} WHERE run = %s AND period = %s "
+                f"FROM {staging} WHERE run = %s AND {by_month} "
                 f"GROUP BY run, indicator, part, region{grouping}",
-                [run, key],
+                [run],
             )
-        cursor.execute(
-            f"UPDATE {staging} SET period = CASE month {months} END WHERE run = %s AND period = %s",
-            [run, key],
-        )
 
 
 def _stage(

@@ -47,7 +47,7 @@ class Staging(models.Model):
     period = models.CharField(max_length=7)
     region = models.CharField(max_length=12)
     value = models.DecimalField(max_digits=24, decimal_places=4, null=True)
-    month = models.PositiveSmallIntegerField(null=True)  # rows of a by-month scan (period "m")
+    month = models.PositiveSmallIntegerField(null=True)  # set on the month rows of a by-month scan
 
     class Meta:
         indexes = [models.Index(fields=["run", "period"], name="indicator_staging_run")]
