@@ -35,7 +35,6 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -243,7 +242,9 @@ _EXTENSION_FAMILY: dict[str, str] = {
         ),
         EXECUTABLE,
     ),
-    **dict.fromkeys(("html", "htm", "xhtml", "shtml", "svg", "svgz", "xml", "mht", "mhtml"), ACTIVE),
+    **dict.fromkeys(
+        ("html", "htm", "xhtml", "shtml", "svg", "svgz", "xml", "mht", "mhtml"), ACTIVE
+    ),
 }
 
 _CONTENT_TYPE_FAMILY: dict[str, str] = {

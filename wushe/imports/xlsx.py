@@ -1,9 +1,10 @@
 """Writing .xlsx files: import templates, exports and error reports (openpyxl, write-only for
 the ones that can be big).
 
-Exports are protected against formula injection (CSV/Excel injection, OWASP): a text cell that
-starts with `=`, `+`, `-`, `@`, a tab or a carriage return is written with a leading `'`, so a
-spreadsheet program shows it as text instead of running it."""
+Exports are protected against formula injection (CSV/Excel injection, OWASP): every text cell
+goes through `wushe.core.uploads.neutralise_formula` (leading `'` before `=`, `+`, `-`, `@`, tab,
+CR, LF and their full-width forms), so a spreadsheet program shows it as text instead of running
+it."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from wushe.core.uploads import neutralise_formula
+
 from .adapters import Column, ImportAdapter, Kind
 from .cells import kinds_help
 
@@ -29,8 +32,6 @@ TEXT_FORMAT = "@"
 DATE_FORMAT = "yyyy-mm-dd"
 TEXT_KINDS = frozenset({Kind.ID_NUMBER, Kind.PHONE, Kind.CREDIT_CODE, Kind.REGION})
 
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 _THIN = Side(style="thin", color="B8BEC7")
@@ -46,10 +47,7 @@ _TOP = Alignment(wrap_text=True, vertical="top")
 
 def safe_text(value: str) -> str:
     """Text for a cell: no control characters openpyxl refuses, formulas neutralised."""
-    text = _ILLEGAL.sub("", value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+    return neutralise_formula(value)
 
 
 def sheet_title(label: Any) -> str:
