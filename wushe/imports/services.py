@@ -11,7 +11,6 @@ transaction: `committed`, or nothing and `failed`)."""
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from functools import partial
@@ -27,6 +26,7 @@ from wushe.accounts.scoping import grants_of, scope_prefixes
 from wushe.audit.models import AuditEvent
 from wushe.audit.services import audit_record
 from wushe.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
+from wushe.core.uploads import SPREADSHEET, display_name, refuse_declared_mismatch
 
 from . import engine
 from .adapters import ImportAdapter, ImportContext
@@ -46,12 +46,10 @@ Status = ImportJob.Status
 
 
 def clean_file_name(raw: str) -> str:
-    """A name safe to show and store: no directories, no control or bidi characters, no
-    leading dots. The stored upload never uses it (storage names are random)."""
-    name = unicodedata.normalize("NFKC", raw or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C"))
-    name = " ".join(name.split()).lstrip(". ")
-    return name[:200] or "upload"
+    """A name safe to show and store (`wushe.core.uploads.display_name`: no directories, no
+    control or bidi characters, no reserved device names). The stored upload never uses it
+    (storage names are random)."""
+    return display_name(raw, max_length=200)
 
 
 def writer_region(user: Any) -> str | None:
@@ -215,6 +213,8 @@ def import_upload(*, kind: str, file_name: str, data: bytes, actor: Any) -> Impo
         raise FileTooLarge(max_bytes)
     name = clean_file_name(file_name)
     with engine.open_upload(data, name) as table:
+        # The content is a spreadsheet; a name that claims otherwise (`名单.exe`) is refused.
+        refuse_declared_mismatch(SPREADSHEET, file_name=file_name)
         located = engine.locate(table, adapter)
         estimated = located.estimated_rows
         file_format = table.format
