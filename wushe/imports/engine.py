@@ -87,6 +87,7 @@ def open_upload(data: bytes, filename: str = "") -> Table:
         max_uncompressed=limit("IMPORT_MAX_UNCOMPRESSED_BYTES"),
         max_ratio=limit("IMPORT_MAX_COMPRESSION_RATIO"),
         max_entries=limit("IMPORT_MAX_ZIP_ENTRIES"),
+        max_member=limit("IMPORT_MAX_MEMBER_BYTES"),
     )
 
 

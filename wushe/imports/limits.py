@@ -15,8 +15,11 @@ DEFAULTS: dict[str, int] = {
     # Most data rows in one file (`import.too_many_rows`).
     "IMPORT_MAX_ROWS": 200_000,
     # .xlsx zip-bomb guard (`import.zip_bomb`), checked before openpyxl opens the file: sum of
-    # the declared uncompressed sizes, compression ratio of any entry above 1 MiB, entries.
+    # the declared uncompressed sizes, one entry's size, compression ratio of any entry above
+    # 1 MiB, entries.
     "IMPORT_MAX_UNCOMPRESSED_BYTES": 512 * 1024 * 1024,
+    # Largest declared size of one entry (a 200 000-row, 30-column sheet is ~260 MiB of XML).
+    "IMPORT_MAX_MEMBER_BYTES": 384 * 1024 * 1024,
     "IMPORT_MAX_COMPRESSION_RATIO": 250,
     "IMPORT_MAX_ZIP_ENTRIES": 5_000,
     # Files with more rows than this validate and commit in a Celery task with a progress bar.

@@ -35,6 +35,8 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_ISO8601
 
+from wushe.core.uploads import zip_bomb_reason
+
 from .errors import ImportFileError
 
 XLSX = "xlsx"
@@ -116,6 +118,8 @@ def sniff(data: bytes, filename: str = "") -> str:
         return _sniff_zip(data)
     for magic, detected, message in _BINARY_SIGNATURES:
         if data.startswith(magic) and (detected != "webp" or data[8:12] == b"WEBP"):
+            if detected == "bmp" and data[6:10] != b"\x00\x00\x00\x00":
+                continue  # a CSV whose first header starts with "BM", not a bitmap
             raise _refuse(message, detected)
     head = data[:65536]
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -199,8 +203,17 @@ def _sniff_zip(data: bytes) -> str:
     )
 
 
-def check_zip(data: bytes, *, max_uncompressed: int, max_ratio: int, max_entries: int) -> None:
-    """Refuse archives that would inflate to far more than they weigh (zip bombs)."""
+def check_zip(
+    data: bytes,
+    *,
+    max_uncompressed: int,
+    max_ratio: int,
+    max_entries: int,
+    max_member: int | None = None,
+) -> None:
+    """Refuse archives that would inflate to far more than they weigh (zip bombs), from the
+    central directory alone (`wushe.core.uploads.zip_bomb_reason`). The error keeps the code
+    `import.zip_bomb`; `fields.reason` says which limit tripped."""
     try:
         infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):
@@ -209,18 +222,19 @@ def check_zip(data: bytes, *, max_uncompressed: int, max_ratio: int, max_entries
             "zip",
             code="import.file_corrupt",
         ) from None
-    bomb = _("文件解压后异常巨大（可能是恶意构造的压缩文件），已拒绝处理。")
-    if len(infos) > max_entries:
-        raise _refuse(bomb, "zip_bomb", code="import.zip_bomb")
-    total = 0
-    for info in infos:
-        total += info.file_size
-        if info.file_size > _MIB and (
-            info.compress_size <= 0 or info.file_size / info.compress_size > max_ratio
-        ):
-            raise _refuse(bomb, "zip_bomb", code="import.zip_bomb")
-    if total > max_uncompressed:
-        raise _refuse(bomb, "zip_bomb", code="import.zip_bomb")
+    reason = zip_bomb_reason(
+        infos,
+        max_uncompressed=max_uncompressed,
+        max_member=max_uncompressed if max_member is None else max_member,
+        max_ratio=max_ratio,
+        max_entries=max_entries,
+    )
+    if reason:
+        raise ImportFileError(
+            _("文件解压后异常巨大（可能是恶意构造的压缩文件），已拒绝处理。"),
+            code="import.zip_bomb",
+            fields={"detected": "zip_bomb", "reason": reason},
+        )
 
 
 # --- tables --------------------------------------------------------------------------------
@@ -269,6 +283,7 @@ def open_table(
     max_uncompressed: int = 512 * _MIB,
     max_ratio: int = 250,
     max_entries: int = 5_000,
+    max_member: int | None = None,
 ) -> Table:
     kind = sniff(data, filename)
     if kind == XLSX:
@@ -277,6 +292,7 @@ def open_table(
             max_uncompressed=max_uncompressed,
             max_ratio=max_ratio,
             max_entries=max_entries,
+            max_member=max_member,
         )
         return XlsxTable(data)
     return CsvTable(data)
