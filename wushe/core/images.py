@@ -1,12 +1,14 @@
 """Private photo uploads (requests, later project attachments and visits).
 
 `image_accept` decides by content, never by file name or the browser's content type: only JPEG,
-PNG and WebP pass. It refuses oversized files before parsing (`image.too_large`, 413), images
-with too many pixels before decoding them (`image.too_many_pixels`, decompression bombs) and
-files that do not decode (`image.corrupt`). What passes is re-encoded: EXIF orientation is
-applied, then every piece of metadata is dropped (EXIF with the GPS position, XMP, comments;
-a photo's location is sensitive personal information under PIPL art. 28), keeping only the
-colour profile. A JPEG thumbnail comes with it.
+PNG and WebP pass. `read_upload` also refuses a photo whose name or content type claims another
+kind of file (`upload.type_mismatch`, wushe.core.uploads). `image_accept` refuses oversized
+files before parsing (`image.too_large`, 413), images with too many pixels before decoding them
+(`image.too_many_pixels`, decompression bombs) and files that do not decode (`image.corrupt`).
+What passes is re-encoded: EXIF orientation is applied, then every piece of metadata is dropped
+(EXIF with the GPS position, XMP, comments; a photo's location is sensitive personal
+information under PIPL art. 28), keeping only the colour profile. A JPEG thumbnail comes with
+it.
 
 `image_store` writes both through `default_storage` only (docs/architecture.md §6.3.8: no
 `.path`, so an S3-compatible backend is a setting) under random names in `private/<prefix>/`;
@@ -38,6 +40,13 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from wushe.core.errors import ValidationFailed
+from wushe.core.uploads import (
+    IMAGE,
+    family_of_content,
+    not_an_image_message,
+    refuse_declared_mismatch,
+    sniff,
+)
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000
@@ -141,6 +150,14 @@ def read_upload(upload: IO[bytes] | Any) -> bytes:
     data = upload.read(limit + 1)
     if len(data) > limit:
         raise _too_large(limit)
+    if family_of_content(sniff(data)) == IMAGE:
+        # A photo named `x.exe`, `x.svg` or sent as text/html is refused (upload.type_mismatch);
+        # bytes that are no image at all are left to `image_accept` (image.type).
+        refuse_declared_mismatch(
+            IMAGE,
+            file_name=getattr(upload, "name", "") or "",
+            content_type=getattr(upload, "content_type", "") or "",
+        )
     return bytes(data)
 
 
@@ -175,9 +192,7 @@ def image_accept(data: bytes, *, file_name: str = "") -> AcceptedImage:
     except Image.DecompressionBombError:
         raise _too_many_pixels(pixel_limit) from None
     except UnidentifiedImageError:
-        raise ValidationFailed(
-            _("只能上传 JPEG、PNG 或 WebP 格式的图片。"), code="image.type"
-        ) from None
+        raise ValidationFailed(not_an_image_message(sniff(data)), code="image.type") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise _corrupt() from exc
 
