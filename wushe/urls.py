@@ -11,9 +11,11 @@ from django.views.i18n import set_language
 
 from wushe.api import api
 from wushe.core import views as core_views
+from wushe.ops.metrics import metrics_view
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
