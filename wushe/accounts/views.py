@@ -10,6 +10,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from wushe.core.errors import DomainError
+from wushe.core.security import mark_signed_in
 
 from . import services
 from .forms import LoginForm
@@ -36,6 +37,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             status = exc.status if exc.status == 429 else 200
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            mark_signed_in(request)
             return redirect(next_url or "core:home")
     return render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
 

@@ -60,9 +60,7 @@
   var BUILDERS = { children: children, trend: trend, ranking: ranking };
 
   function init() {
-    document.querySelectorAll("[data-print]").forEach(function (b) {
-      b.addEventListener("click", function () { window.print(); });
-    });
+    // [data-print] buttons are wired by wushe/app.js on every page.
     if (typeof window.echarts === "undefined") { return; }
     var d = data();
     var charts = [];
