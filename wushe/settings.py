@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "wushe.core.security.SessionExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: refuses an oversized multipart body before CSRF or a view reads it.
+    "wushe.core.uploads.UploadSizeMiddleware",
 ]
 
 ROOT_URLCONF = "wushe.urls"
@@ -191,6 +193,12 @@ STORAGES = {
 
 # Request bodies: the API refuses anything larger with 413 and the error shape.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("WUSHE_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
+# Uploads (docs/security.md, "Uploads and exports"): the limit above does not count file parts;
+# UploadSizeMiddleware refuses a multipart body above WUSHE_UPLOAD_MAX_REQUEST_BYTES (100 MiB)
+# from its Content-Length, file parts above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file,
+# and a request may carry at most 20 files (nine photos is the most any form takes).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
 # Web security (docs/security.md, "Web security"); CSP, Permissions-Policy and session expiry
 # are in wushe/core/security.py.
