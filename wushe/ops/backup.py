@@ -467,9 +467,7 @@ def backup_restore(
     connection = connections[alias]
     vendor = manifest["database"]["vendor"]
     if vendor != connection.vendor:
-        raise BackupError(
-            f"the backup is of a {vendor} database; {alias} is {connection.vendor}."
-        )
+        raise BackupError(f"the backup is of a {vendor} database; {alias} is {connection.vendor}.")
     dump = _checked(folder, manifest["dump"], "the database dump")
     media = manifest.get("media") if include_media else None
     archive = _checked(folder, media, "the file archive") if media else None
