@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from wushe.accounts.roles import WRITER_ROLES
 from wushe.accounts.scoping import in_scope
 from wushe.audit.services import audit_record
+from wushe.core import fastsql
 from wushe.core.errors import Conflict, NotFound, ValidationFailed
 from wushe.core.idempotency import fingerprint, idempotent_create
 from wushe.core.identifiers import age_on
@@ -291,6 +292,63 @@ def scheme_account(scheme: Scheme, kind: str) -> Account:
 # --- the engine ---------------------------------------------------------------------------
 
 
+class _Locked(dict[int, int]):
+    """Balances of the locked accounts by account id; `negative_allowed` holds the ids of
+    the ones that may go below zero (issuance and clearing accounts)."""
+
+    negative_allowed: set[int]
+
+
+def _lock_balances(ids: list[int]) -> _Locked:
+    """Lock the balance rows of `ids` in account-id order (the one lock order of the time
+    bank) and read them: one statement, without the ORM's compiler (a hot path)."""
+    table = fastsql.qn(Balance._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT account_id, amount, negative_allowed FROM {table} "  # noqa: S608
+            f"WHERE account_id IN ({', '.join(['%s'] * len(ids))}) ORDER BY account_id{lock}",
+            ids,
+        )
+        rows = cursor.fetchall()
+    locked = _Locked((row[0], row[1]) for row in rows)
+    locked.negative_allowed = {row[0] for row in rows if row[2]}
+    return locked
+
+
+def _set_balances(amounts: dict[int, int]) -> None:
+    """Write the new balances of the locked accounts: one UPDATE, in account-id order."""
+    table = fastsql.qn(Balance._meta.db_table)
+    ids = sorted(amounts)
+    cases = " ".join(["WHEN %s THEN %s"] * len(ids))
+    params: list[Any] = []
+    for account_id in ids:
+        params += [account_id, amounts[account_id]]
+    now = Balance._meta.get_field("updated_at").get_db_prep_save(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET amount = CASE account_id {cases} END, "  # noqa: S608
+            f"updated_at = %s WHERE account_id IN ({', '.join(['%s'] * len(ids))})",
+            [*params, now, *ids],
+        )
+
+
+def _raise_if_twin(county: str, user: Any, key: str, kind: str, source_ref: str) -> None:
+    """Leave through idempotent_create's IntegrityError path when a twin committed first."""
+    if (
+        key
+        and Transfer.objects.filter(
+            county_code=county, created_by=user, idempotency_key=key
+        ).exists()
+    ):
+        raise IntegrityError("idempotency twin committed first")
+    if (
+        source_ref
+        and Transfer.objects.filter(county_code=county, kind=kind, source_ref=source_ref).exists()
+    ):
+        raise IntegrityError("source document credited by a twin")
+
+
 def _post(
     *,
     kind: str,
@@ -335,28 +393,19 @@ def _post(
             transfer.group = reverses.group
         transfer.place(subject.region_id)
         ids = sorted({a.pk for a in lock})
-        locked = {
-            b.account_id: b
-            for b in Balance.objects.select_for_update().filter(account_id__in=ids).order_by("pk")
-        }
-        # A twin under the same key (or source document) that held these locks has
-        # committed by now, and this new statement sees it: leave through the
-        # IntegrityError path of idempotent_create, which returns the twin's transfer.
-        if (
-            key
-            and Transfer.objects.filter(
-                county_code=county, created_by=user, idempotency_key=key
-            ).exists()
-        ):
-            raise IntegrityError("idempotency twin committed first")
-        if (
-            source_ref
-            and Transfer.objects.filter(
-                county_code=county, kind=kind, source_ref=source_ref
-            ).exists()
-        ):
-            raise IntegrityError("source document credited by a twin")
-        legs = [(a, amt) for a, amt in plan({k: b.amount for k, b in locked.items()}) if amt]
+        locked = _lock_balances(ids)
+        if source_ref:
+            # A twin crediting the same source document that held these locks has committed
+            # by now, and this new statement sees it.
+            _raise_if_twin(county, user, "", kind, source_ref)
+        try:
+            legs = [(a, amt) for a, amt in plan(locked) if amt]
+        except Conflict:
+            # A twin under the same key (or source document) that held these locks has
+            # committed by now and spent the balance: answer as the twin did (the
+            # IntegrityError path of idempotent_create returns the twin's transfer).
+            _raise_if_twin(county, user, key, kind, source_ref)
+            raise
         per_unit: dict[str, int] = defaultdict(int)
         for account, amount in legs:
             per_unit[account.scheme.code] += amount
@@ -364,7 +413,9 @@ def _post(
             raise AssertionError(f"unbalanced transfer {kind}: {per_unit}")
         unit = subject.scheme.code
         transfer.amount = sum(amt for a, amt in legs if a.scheme.code == unit and amt > 0)
-        transfer.save(force_insert=True)
+        # The transfer first: a twin that committed the same key meanwhile fails here on the
+        # unique constraint, before anything else is written.
+        fastsql.insert(transfer)
         changes: dict[int, int] = defaultdict(int)
         entries = []
         for account, amount in legs:
@@ -374,18 +425,14 @@ def _post(
             entry.place(account.region_id)
             entries.append(entry)
             changes[account.pk] += amount
+        moved: dict[int, int] = {}
         for account_id, delta in changes.items():
-            balance = locked[account_id]
-            balance.amount += delta
-            if balance.amount < 0 and not balance.negative_allowed:
+            amount_after = locked[account_id] + delta
+            if amount_after < 0 and account_id not in locked.negative_allowed:
                 raise Conflict(_("余额不足。"), code="timebank.insufficient_balance")
-        Entry.objects.bulk_create(entries)
-        # One UPDATE for all the balances (CASE per account), in account-id order.
-        now = timezone.now()
-        moved = [locked[account_id] for account_id in sorted(changes)]
-        for balance in moved:
-            balance.updated_at = now
-        Balance.objects.bulk_update(moved, ["amount", "updated_at"])
+            moved[account_id] = amount_after
+        fastsql.insert_many(entries)
+        _set_balances(moved)
         # The legs as stored, for the caller's answer without reading the entries back.
         transfer.legs = [(e.account_id, e.amount, e.unit) for e in entries]
         if after is not None:
@@ -411,9 +458,9 @@ def _post(
         fingerprint=print_,
         create=create,
         nested=nested,
-        # No look-up before `create`: it locks the balances and then looks for a committed
-        # twin under the key itself (one statement less for every new transfer); a replay
-        # leaves through the IntegrityError path and gets the stored transfer.
+        # No look-up before `create`: a replay fails on the unique key at the transfer's
+        # insert (or, when the twin spent the balance, is found by `_raise_if_twin`) and
+        # leaves through the IntegrityError path with the stored transfer.
         lookup_first=False,
     )
 
@@ -422,7 +469,7 @@ def _load_pair(a: Account | int, b: Account | int) -> tuple[Account, Account]:
     """Both accounts in one statement (a hot path: every gift and exchange)."""
     pa = a.pk if isinstance(a, Account) else a
     pb = b.pk if isinstance(b, Account) else b
-    found = Account.objects.select_related("scheme").in_bulk([pa, pb])
+    found = fastsql.load_with(Account, "scheme", [pa, pb])
     if pa not in found or pb not in found:
         raise _not_found()
     return found[pa], found[pb]
@@ -430,7 +477,7 @@ def _load_pair(a: Account | int, b: Account | int) -> tuple[Account, Account]:
 
 def _load(account: Account | int) -> Account:
     pk = account.pk if isinstance(account, Account) else account
-    found = Account.objects.select_related("scheme").filter(pk=pk).first()
+    found = fastsql.load_with(Account, "scheme", [pk]).get(pk)
     if found is None:
         raise _not_found()
     return found
