@@ -37,6 +37,50 @@ def _validation_fields(exc: ValidationError) -> dict[str, Any]:
     return fields
 
 
+# Every operation can answer with these errors (the one handler below writes them), so the
+# OpenAPI document declares them on every operation that does not declare its own: clients and
+# the API fuzz test (wushe/core/tests/test_fuzz_api.py) then know every status and body shape.
+ERROR_SCHEMA_NAME = "ErrorOut"
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": ERROR_SCHEMA_NAME,
+    "type": "object",
+    "properties": {
+        "code": {"title": "Code", "type": "string"},
+        "message": {"title": "Message", "type": "string"},
+        "fields": {"title": "Fields", "type": "object", "additionalProperties": True},
+    },
+    "required": ["code", "message", "fields"],
+}
+ERROR_RESPONSES: dict[int, str] = {
+    400: "请求无效（request.invalid、request.body_invalid 或业务规则）",
+    401: "未登录或令牌无效（auth.required）",
+    403: "无权执行此操作（permission_denied）",
+    404: "不存在或不在调用者的管辖范围内（not_found）",
+    409: "当前状态不允许此操作（conflict）",
+    413: "请求内容过大（request.too_large）",
+    422: "提交的数据有误（validation_failed，fields 按字段列出原因）",
+    429: "请求过于频繁（throttled）",
+}
+
+
+def declare_error_responses(document: dict[str, Any]) -> dict[str, Any]:
+    """Add the error responses to every operation of an OpenAPI document (in place). Status
+    keys become strings: an operation's `openapi_extra` declares "200" next to Ninja's 200,
+    which in JSON would be the same key twice; the two are merged, the explicit one winning."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault(ERROR_SCHEMA_NAME, ERROR_SCHEMA)
+    body = {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA_NAME}"}}}
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            responses: dict[str, Any] = {}
+            for status, response in operation.get("responses", {}).items():
+                responses[str(status)] = {**responses.get(str(status), {}), **response}
+            for status, description in ERROR_RESPONSES.items():
+                responses.setdefault(str(status), {"description": description, "content": body})
+            operation["responses"] = responses
+    return document
+
+
 class UnicodeJSONRenderer(JSONRenderer):
     """JSON with Chinese text as UTF-8 rather than \\u escapes: readable in logs and curl."""
 
@@ -47,6 +91,9 @@ class WusheAPI(NinjaAPI):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("renderer", UnicodeJSONRenderer())
         super().__init__(*args, **kwargs)
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        return declare_error_responses(super().get_openapi_schema(**kwargs))
 
     def on_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse:  # type: ignore[override]
         if isinstance(exc, DomainError):
