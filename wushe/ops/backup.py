@@ -45,7 +45,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.files.storage import storages
-from django.db import connections, transaction
+from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.loader import MigrationLoader
 
@@ -287,6 +287,11 @@ def _run(args: list[str], env: dict[str, str], what: str) -> None:
 # --- backup -------------------------------------------------------------------------------------
 
 
+def _connection(database: str | BaseDatabaseWrapper) -> BaseDatabaseWrapper:
+    """An alias of DATABASES, or a connection made for the purpose (tests, tools)."""
+    return database if isinstance(database, BaseDatabaseWrapper) else connections[database]
+
+
 def default_folder() -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return Path(settings.VAR_DIR) / "backups" / f"wushe-{stamp}"
@@ -295,7 +300,7 @@ def default_folder() -> Path:
 def backup_create(
     *,
     folder: Path | None = None,
-    alias: str = "default",
+    database: str | BaseDatabaseWrapper = "default",
     include_media: bool = True,
     log: Log = lambda _m: None,
 ) -> Path:
@@ -307,7 +312,7 @@ def backup_create(
     if partial.exists():
         shutil.rmtree(partial)
     partial.mkdir(parents=True, mode=0o700)
-    connection = connections[alias]
+    connection = _connection(database)
     manifest: dict[str, Any] = {
         "format": FORMAT,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -339,12 +344,15 @@ def _backup_postgresql(connection: BaseDatabaseWrapper, folder: Path, log: Log) 
     pg_dump = pg_tool("pg_dump", server_major)
     dump = folder / PG_DUMP
     env = pg_environment(connection.settings_dict)
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        # Must be the transaction's first statement; everything below reads one snapshot,
-        # and pg_dump joins it.
-        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        cursor.execute("SELECT pg_export_snapshot(), current_setting('server_version')")
-        snapshot, server_version = cursor.fetchone()
+    # One read-only transaction (managed by hand: the connection may not be a DATABASES alias)
+    # whose snapshot the counts read and pg_dump joins; it stays open until pg_dump is done.
+    connection.set_autocommit(False)
+    try:
+        with connection.cursor() as cursor:
+            # Must be the transaction's first statement.
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot(), current_setting('server_version')")
+            snapshot, server_version = cursor.fetchone()
         tables = _user_tables(connection)
         counts = _row_counts(connection, tables)
         migrations = _applied_migrations(connection, tables)
@@ -354,6 +362,9 @@ def _backup_postgresql(connection: BaseDatabaseWrapper, folder: Path, log: Log) 
             env,
             "pg_dump",
         )
+    finally:
+        connection.rollback()
+        connection.set_autocommit(True)
     dump.chmod(0o600)
     return {
         "database": {
@@ -453,21 +464,23 @@ def _checked(folder: Path, entry: dict[str, Any], what: str) -> Path:
 def backup_restore(
     *,
     folder: Path,
-    alias: str = "default",
+    database: str | BaseDatabaseWrapper = "default",
     force: bool = False,
     include_media: bool = True,
     log: Log = lambda _m: None,
 ) -> RestoreReport:
-    """Restore a backup folder into the database `alias` (and the file storage). Refuses a
+    """Restore a backup folder into `database` (and the file storage). Refuses a
     database (or file folder) that already holds something unless `force`; every check runs
     before anything is changed. Afterwards compares the migration state and the row counts
     with the manifest."""
     folder = Path(folder)
     manifest = read_manifest(folder)
-    connection = connections[alias]
+    connection = _connection(database)
     vendor = manifest["database"]["vendor"]
     if vendor != connection.vendor:
-        raise BackupError(f"the backup is of a {vendor} database; {alias} is {connection.vendor}.")
+        raise BackupError(
+            f"the backup is of a {vendor} database; {connection.alias} is {connection.vendor}."
+        )
     dump = _checked(folder, manifest["dump"], "the database dump")
     media = manifest.get("media") if include_media else None
     archive = _checked(folder, media, "the file archive") if media else None
@@ -569,7 +582,7 @@ def _check_restored(
         raise BackupError(f"after the restore row counts differ from the manifest: {listed}")
     report.row_counts = counts
     report.extra_tables = sorted(set(tables) - set(manifest["tables"]))
-    loader = MigrationLoader(connection, ignore_no_migrations=True)
+    loader = MigrationLoader(None, ignore_no_migrations=True)  # the code's graph only
     known = set(loader.graph.nodes)
     done = _as_set(applied)
     report.pending_migrations = sorted(f"{a}.{n}" for a, n in known - done)

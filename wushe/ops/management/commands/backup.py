@@ -27,7 +27,7 @@ class Command(BaseCommand):
         try:
             folder = backup_create(
                 folder=Path(options["folder"]) if options["folder"] else None,
-                alias=options["database"],
+                database=options["database"],
                 include_media=not options["no_media"],
                 log=self.stdout.write,
             )

@@ -32,7 +32,7 @@ class Command(BaseCommand):
         try:
             report = backup_restore(
                 folder=Path(options["folder"]),
-                alias=options["database"],
+                database=options["database"],
                 force=options["force"],
                 include_media=not options["no_media"],
                 log=self.stdout.write,
