@@ -250,6 +250,12 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# Tasks are fire and forget (ids in, effects in the database); nothing reads a result. With a
+# result backend the first .delay() of a process subscribes to Redis for the result, and when
+# Redis is down that retries 20 × 1 s inside the request that queued the task (bench
+# haining_day.py --fault). Without it a lost broker costs a request about a second: the
+# publish fails, on_commit(robust=True) logs it, and the sweeps pick the work up later.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Outbox rows whose delivery task was lost (Redis down, worker crashed) are swept up.
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
