@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -81,6 +82,20 @@ def declare_error_responses(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+# Seconds a client should wait before retrying when the database cannot be reached.
+UNAVAILABLE_RETRY_AFTER = 5
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """The database could not be reached or dropped the connection (server restarting, failing
+    over, too many connections): a retry later will do, so 503 with Retry-After, not a 500.
+    Errors of the statement itself (IntegrityError, DataError, ProgrammingError) stay 500s,
+    and so does a deadlock: that one is a bug to look at."""
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return False
+    return type(exc.__cause__).__name__ != "DeadlockDetected"
+
+
 class UnicodeJSONRenderer(JSONRenderer):
     """JSON with Chinese text as UTF-8 rather than \\u escapes: readable in logs and curl."""
 
@@ -151,6 +166,15 @@ class WusheAPI(NinjaAPI):
             return self.create_response(
                 request, error_body(code, _("请求无效。")), status=exc.status_code
             )
+        if database_unavailable(exc):
+            logger.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+            response = self.create_response(
+                request,
+                error_body("server.unavailable", _("服务暂时不可用，请稍后重试。")),
+                status=503,
+            )
+            response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+            return response
         logger.exception("unhandled API error", exc_info=exc)
         return self.create_response(
             request, error_body("server.error", _("服务器内部错误，请稍后重试。")), status=500

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -14,7 +15,7 @@ from wushe.accounts import selectors as account_selectors
 from wushe.accounts.roles import ROLE_DESCRIPTIONS
 
 from . import nav
-from .api import error_body
+from .api import UNAVAILABLE_RETRY_AFTER, database_unavailable, error_body
 
 logger = logging.getLogger("wushe.health")
 
@@ -77,6 +78,17 @@ def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception: a database that cannot be reached
+    # (restart, failover) is a 503 with Retry-After, which clients and proxies retry.
+    if database_unavailable(sys.exc_info()[1]):
+        if _wants_json(request):
+            response: HttpResponse = JsonResponse(
+                error_body("server.unavailable", _("服务暂时不可用，请稍后重试。")), status=503
+            )
+        else:
+            response = render(request, "errors/500.html", status=503)
+        response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+        return response
     if _wants_json(request):
         return JsonResponse(
             error_body("server.error", _("服务器内部错误，请稍后重试。")), status=500
