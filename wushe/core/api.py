@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -136,6 +136,17 @@ class WusheAPI(NinjaAPI):
         if isinstance(exc, RequestDataTooBig):
             return self.create_response(
                 request, error_body("request.too_large", _("请求内容过大。")), status=413
+            )
+        if isinstance(exc, TooManyFilesSent) or isinstance(exc.__cause__, TooManyFilesSent):
+            # More file parts than DATA_UPLOAD_MAX_NUMBER_FILES (wushe.core.uploads).
+            return self.create_response(
+                request,
+                error_body("upload.too_many_files", _("一次上传的文件过多，请分几次上传。")),
+                status=413,
+            )
+        if isinstance(exc, TooManyFieldsSent) or isinstance(exc.__cause__, TooManyFieldsSent):
+            return self.create_response(
+                request, error_body("request.too_many_fields", _("请求的字段过多。")), status=400
             )
         if isinstance(exc, Http404):
             return self.create_response(request, error_body("not_found", _("未找到。")), status=404)
