@@ -122,3 +122,15 @@ def test_the_page_shows_the_refusal_in_chinese(world):
     )
     assert "与文件内容（图片）不符" in response.content.decode()
     assert not RequestPhoto.objects.exists()
+
+
+def test_more_file_parts_than_django_allows_are_413_on_the_api_and_400_on_the_page(world):
+    request = world.submit()
+    files = [file(f"{n}.png", b"x", "image/png") for n in range(21)]
+    assert_refused(api_upload(world, request.pk, files), 413, "upload.too_many_files")
+    response = signed_in(world.users["resident"]).post(
+        f"/requests/{request.pk}/photos/", {"stage": "submitted", "photos": files}
+    )
+    assert response.status_code == 400
+    assert "请求无效" in response.content.decode()
+    assert not RequestPhoto.objects.exists()
