@@ -25,7 +25,10 @@ and `wushe_http_metrics_shared` is 0: with several workers, read them as a sampl
 Access: only from the addresses in WUSHE_METRICS_ALLOWED_IPS (addresses or CIDR networks,
 default loopback) or with `Authorization: Bearer <WUSHE_METRICS_TOKEN>`; anyone else gets the
 ordinary 404 page, as if there were nothing here. The client address is the one
-`wushe.core.middleware.client_ip` trusts (X-Forwarded-For only behind WUSHE_BEHIND_PROXY)."""
+`wushe.core.middleware.client_ip` trusts (X-Forwarded-For only behind WUSHE_BEHIND_PROXY); a
+request that carries X-Forwarded-For while WUSHE_BEHIND_PROXY is off came through an undeclared
+proxy whose own address (often 127.0.0.1) says nothing about the client, so only the token
+opens it."""
 
 from __future__ import annotations
 
@@ -408,7 +411,15 @@ def _token_allowed(request: HttpRequest) -> bool:
 
 
 def may_scrape(request: HttpRequest) -> bool:
-    return _token_allowed(request) or _address_allowed(client_ip(request))
+    if _token_allowed(request):
+        return True
+    if request.META.get("HTTP_X_FORWARDED_FOR") and not getattr(
+        settings, "SECURE_PROXY_SSL_HEADER", None
+    ):
+        # Came through a proxy that is not declared (WUSHE_BEHIND_PROXY off): the socket peer
+        # is the proxy, often 127.0.0.1, and would let every client in. Only the token opens.
+        return False
+    return _address_allowed(client_ip(request))
 
 
 @never_cache

@@ -135,6 +135,18 @@ def test_gauges_follow_the_database(world):  # noqa: F811 - the imported fixture
         ({"REMOTE_ADDR": "10.1.2.3"}, {"METRICS_ALLOWED_IPS": "10.1.2.4"}, 404),
         # Not behind a proxy: a forged X-Forwarded-For is ignored.
         ({"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_FOR": "127.0.0.1"}, {}, 404),
+        # Behind a proxy nobody declared (nginx on the same host, WUSHE_BEHIND_PROXY off):
+        # the loopback peer is the proxy, not the client.
+        ({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}, {}, 404),
+        (
+            {
+                "REMOTE_ADDR": "127.0.0.1",
+                "HTTP_X_FORWARDED_FOR": "203.0.113.9",
+                "HTTP_AUTHORIZATION": "Bearer s3cret-token",
+            },
+            {"METRICS_TOKEN": "s3cret-token"},
+            200,
+        ),
         (
             {"REMOTE_ADDR": "10.1.2.3", "HTTP_AUTHORIZATION": "Bearer s3cret-token"},
             {"METRICS_TOKEN": "s3cret-token"},
