@@ -16,9 +16,11 @@ from ninja.pagination import PaginationBase
 COUNT_CAP = 1_000
 
 
-def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """(count, exact): the exact count up to `cap`; past it (cap, False)."""
-    counted = queryset.order_by()[: cap + 1].count()
+def capped_count(queryset: QuerySet[Any] | list[Any], cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """(count, exact): the exact count up to `cap`; past it (cap, False). A list (an endpoint
+    that builds its rows in Python, such as the project calls) is counted as it is."""
+    listed = isinstance(queryset, list)
+    counted = len(queryset) if listed else queryset.order_by()[: cap + 1].count()  # type: ignore[union-attr]
     return (cap, False) if counted > cap else (counted, True)
 
 
@@ -76,7 +78,11 @@ class CappedLimitOffsetPagination(PaginationBase):
     items_attribute: str = "items"
 
     def paginate_queryset(
-        self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
+        self,
+        queryset: QuerySet[Any] | list[Any],
+        pagination: Any,
+        request: HttpRequest,
+        **params: Any,
     ) -> dict[str, Any]:
         count, exact = capped_count(queryset, max(COUNT_CAP, pagination.offset + pagination.limit))
         return {
