@@ -351,6 +351,9 @@ def _backup_postgresql(connection: BaseDatabaseWrapper, folder: Path, log: Log) 
         with connection.cursor() as cursor:
             # Must be the transaction's first statement.
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            # This session idles while pg_dump works: a server-wide
+            # idle_in_transaction_session_timeout must not end it (and the snapshot).
+            cursor.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
             cursor.execute("SELECT pg_export_snapshot(), current_setting('server_version')")
             snapshot, server_version = cursor.fetchone()
         tables = _user_tables(connection)
