@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -86,7 +87,9 @@ def error_500(request: HttpRequest) -> HttpResponse:
                 error_body("server.unavailable", _("服务暂时不可用，请稍后重试。")), status=503
             )
         else:
-            response = render(request, "errors/500.html", status=503)
+            # Without the request: its context processors (navigation, permissions) would
+            # query the database that just failed.
+            response = HttpResponse(render_to_string("errors/500.html"), status=503)
         response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
         return response
     if _wants_json(request):

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 API_GRANTS = "wushe.accounts.api.selectors.grants_for_display"
 PAGE_GRANTS = "wushe.core.views.account_selectors.grants_for_display"
+NAV = "wushe.core.context_processors.nav.items_for"
 
 
 @pytest.mark.parametrize(
@@ -47,7 +48,9 @@ def test_api_other_database_errors_stay_500(role_users):
 def test_page_answers_503_with_retry_after_when_the_database_is_unreachable(role_users):
     client = Client(raise_request_exception=False)
     client.force_login(role_users["county"])
-    with mock.patch(PAGE_GRANTS, side_effect=OperationalError("the database system is starting")):
+    down = OperationalError("the connection is closed")
+    # Down for the rest of the request too: the navigation of an error page cannot be read.
+    with mock.patch(PAGE_GRANTS, side_effect=down), mock.patch(NAV, side_effect=down):
         response = client.get("/")
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
