@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.errors import Throttled as NinjaThrottled
+from ninja.openapi.schema import REF_TEMPLATE, OpenAPISchema
 from ninja.renderers import JSONRenderer
 
 from .errors import DomainError
@@ -82,6 +83,72 @@ def declare_error_responses(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+class UniqueNamesOpenAPISchema(OpenAPISchema):
+    """Ninja's OpenAPI document, except that two different schemas with the same class name
+    (`CountsOut` of imports and of requests, `ActivityIn` of activities and of projects …) no
+    longer overwrite each other in `components.schemas`, which made the document describe the
+    wrong body for one of them. The second gets a numbered name (`CountsOut2`) and the
+    references of the model being described are rewritten to it."""
+
+    def __init__(self, api: NinjaAPI, path_prefix: str) -> None:
+        self._renames: dict[str, str] = {}
+        super().__init__(api, path_prefix)
+
+    def add_schema_definitions(self, definitions: dict[str, Any]) -> None:
+        # Renames depend on each other (a definition that refers to a renamed one differs only
+        # through that reference), so recompute them until they settle.
+        renames: dict[str, str] = {}
+        for _attempt in range(len(definitions) + 1):
+            settled: dict[str, str] = {}
+            for name, definition in definitions.items():
+                candidate = _rewrite_refs(definition, renames)
+                if self.schemas.get(name) in (None, candidate):
+                    continue
+                number = 2
+                while self.schemas.get(f"{name}{number}") not in (None, candidate):
+                    number += 1
+                settled[name] = f"{name}{number}"
+            if settled == renames:
+                break
+            renames = settled
+        for name, definition in definitions.items():
+            self.schemas[renames.get(name, name)] = _rewrite_refs(definition, renames)
+        self._renames = renames
+
+    def _create_schema_from_model(self, *args: Any, **kwargs: Any) -> Any:
+        self._renames = {}
+        schema, required = super()._create_schema_from_model(*args, **kwargs)
+        return _rewrite_refs(schema, self._renames), required
+
+    def _extract_parameters(self, *args: Any, **kwargs: Any) -> Any:
+        self._renames = {}
+        parameters = super()._extract_parameters(*args, **kwargs)
+        return _rewrite_refs(parameters, self._renames)
+
+
+def _rewrite_refs(value: Any, renames: dict[str, str]) -> Any:
+    """A copy of a JSON schema fragment with `$ref`s to renamed components pointing at the new
+    names."""
+    if not renames:
+        return value
+    refs = {
+        REF_TEMPLATE.format(model=old): REF_TEMPLATE.format(model=new)
+        for old, new in renames.items()
+    }
+
+    def rewrite(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {
+                key: refs.get(item, item) if key == "$ref" else rewrite(item)
+                for key, item in node.items()
+            }
+        if isinstance(node, list):
+            return [rewrite(item) for item in node]
+        return node
+
+    return rewrite(value)
+
+
 # Seconds a client should wait before retrying when the database cannot be reached.
 UNAVAILABLE_RETRY_AFTER = 5
 
@@ -107,8 +174,12 @@ class WusheAPI(NinjaAPI):
         kwargs.setdefault("renderer", UnicodeJSONRenderer())
         super().__init__(*args, **kwargs)
 
-    def get_openapi_schema(self, **kwargs: Any) -> Any:
-        return declare_error_responses(super().get_openapi_schema(**kwargs))
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return declare_error_responses(UniqueNamesOpenAPISchema(self, path_prefix))
 
     def on_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse:  # type: ignore[override]
         if isinstance(exc, DomainError):
