@@ -88,11 +88,20 @@ def normalize_text(raw: object) -> str:
     characters, a leading apostrophe (Excel's "store as text" marker) dropped, upper-case."""
     if raw is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    text = unicodedata.normalize("NFKC", _text_of(raw)).strip()
     text = _SEPARATORS.sub("", text)
     if text.startswith("'"):
         text = text[1:]
     return text.upper()
+
+
+def _text_of(raw: object) -> str:
+    """str(raw), except that an integer too long for Python to print (over 4,300 digits, which
+    str() refuses with ValueError) becomes "?": it is no identifier, and says so as bad text."""
+    try:
+        return str(raw)
+    except ValueError:
+        return "?"
 
 
 def id_number_check_char(body: str) -> str:
@@ -144,12 +153,13 @@ def parse_id_number(raw: object, *, today: date | None = None) -> IdNumber:
         raise _id_error(_ID_EXCEL_NUMBER, "id_number.excel_number")
     if isinstance(raw, int) and not isinstance(raw, bool):
         try:
-            return _parse_text(str(raw), today)
+            return _parse_text(_text_of(raw), today)
         except ValidationFailed as exc:
-            digits = str(raw)
-            lost_digits = digits.endswith("00") or _looks_float_rounded(raw)
+            digits = _text_of(raw)
             failed_check = exc.code in {"id_number.checksum", "id_number.birth_date"}
-            if failed_check and len(digits) == 18 and lost_digits:
+            # Only an 18-digit int can have lost digits (and only such fits in a float).
+            lost_digits = len(digits) == 18 and (digits.endswith("00") or _looks_float_rounded(raw))
+            if failed_check and lost_digits:
                 raise _id_error(_ID_EXCEL_NUMBER, "id_number.excel_number") from None
             raise
     if isinstance(raw, Decimal) and raw.is_finite() and raw == raw.to_integral_value():

@@ -45,12 +45,16 @@ def normalize(raw: object) -> str:
     """Turn a code as people write it (2, 4, 6, 9 or 12 digits, surrounding spaces) into the
     12-digit stored form. Raises ValidationFailed(code="region.code_invalid") otherwise."""
     # NFKC turns full-width digits (３３０４８１, common in pasted text) into ASCII ones.
-    text = unicodedata.normalize("NFKC", str(raw)).strip() if raw is not None else ""
+    try:
+        raw_text = str(raw) if raw is not None else ""
+    except ValueError:  # an integer too long for str() (over 4,300 digits): not a code
+        raw_text = "?"
+    text = unicodedata.normalize("NFKC", raw_text).strip()
     if not _DIGITS.match(text) or len(text) not in SIGNIFICANT_DIGITS.values():
         raise ValidationFailed(
             _("区划代码应为 2、4、6、9 或 12 位数字。"),
             code="region.code_invalid",
-            fields={"code": str(raw)[:40]},
+            fields={"code": raw_text[:40]},
         )
     code = text.ljust(CODE_LENGTH, "0")
     if code[:2] == "00":
