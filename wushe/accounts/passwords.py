@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -23,3 +24,14 @@ class LettersAndDigitsValidator:
 
     def get_help_text(self) -> str:
         return _("密码必须同时包含字母和数字（或符号）。")
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's minimum length with our own message: Django 5.2 changed the message's msgid and
+    its Chinese catalog has no translation for the new one, so users saw English."""
+
+    def get_error_message(self) -> str:
+        return _("密码太短，至少需要 %(min_length)d 个字符。") % {"min_length": self.min_length}
+
+    def get_help_text(self) -> str:
+        return _("密码至少需要 %(min_length)d 个字符。") % {"min_length": self.min_length}

@@ -2,6 +2,9 @@
    page's <script type="application/json" id="chart-data">. */
 (function () {
   "use strict";
+  // Tooltips drawn inside the chart: ECharts' HTML tooltips carry style="…" attributes, which
+  // the Content Security Policy refuses (wushe/core/security.py).
+  var TOOLTIP_MODE = "richText";
   var COLORS = { met: "#2e9d57", close: "#e0a100", behind: "#d93025", other: "#9aa3ad" };
 
   function data() {
@@ -11,7 +14,7 @@
 
   function children(el, d) {
     return {
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: TOOLTIP_MODE },
       legend: { data: [d.names.met, d.names.close, d.names.behind] },
       grid: { left: 8, right: 16, bottom: 8, top: 36, containLabel: true },
       xAxis: { type: "category", data: d.labels, axisLabel: { interval: 0, rotate: d.labels.length > 8 ? 40 : 0 } },
@@ -27,7 +30,7 @@
   function trend(el, d) {
     var t = d.trend;
     return {
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", renderMode: TOOLTIP_MODE },
       legend: { top: 0, data: [t.name, t.target_name] },
       grid: { left: 8, right: 16, bottom: 8, top: 36, containLabel: true },
       xAxis: { type: "category", data: t.labels },
@@ -49,7 +52,7 @@
       series.markLine = { symbol: "none", data: [{ xAxis: r.target }], lineStyle: { type: "dashed", color: "#5f6b7a" } };
     }
     return {
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: TOOLTIP_MODE },
       grid: { left: 8, right: 48, bottom: 8, top: 16, containLabel: true },
       xAxis: { type: "value", name: d.unit },
       yAxis: { type: "category", data: r.labels },
