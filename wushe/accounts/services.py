@@ -11,14 +11,13 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from django.db import connection, transaction
-from django.db.models import Field, Q
-from django.db.models.expressions import Col
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wushe.audit.models import AuditEvent
 from wushe.audit.services import audit_record
-from wushe.core import context
+from wushe.core import context, fastsql
 from wushe.core.conf import setting
 from wushe.core.errors import NotAuthenticated, NotFound, Throttled, ValidationFailed
 from wushe.organizations.models import Organization
@@ -181,31 +180,16 @@ def token_issue(
     return plaintext, token
 
 
-def _converted(fields: Sequence[Field[Any, Any]], values: Sequence[Any]) -> list[Any]:
-    """Values of a raw row as the ORM would return them (the backend's and the fields'
-    converters: e.g. aware datetimes and booleans on SQLite)."""
-    out: list[Any] = []
-    for field, value in zip(fields, values, strict=True):
-        column = Col(field.model._meta.db_table, field)
-        for convert in [
-            *connection.ops.get_db_converters(column),
-            *column.get_db_converters(connection),
-        ]:
-            value = convert(value, column, connection)
-        out.append(value)
-    return out
+_TOKEN_SQL: dict[str, tuple[str, list[str], list[str], list[Any]]] = {}
 
 
-def _token_with_user_and_grants(key_hash: str) -> ApiToken | None:
-    """The token with its user and the user's live role grants (cached for `grants_of`), in
-    one statement: every API request authenticates, and the scope checks that follow need
-    the grants. Plain SQL because the ORM cannot attach a LEFT JOIN's many rows to a
-    select_related object; the rows are turned into model instances with `from_db`."""
-
-    def q(name: str | None) -> str:
-        assert name
-        return connection.ops.quote_name(name)
-
+def _token_query() -> tuple[str, list[str], list[str], list[Any]]:
+    """The statement of `_token_with_user_and_grants` with the attribute names and the
+    value converters of its columns, built once per database vendor."""
+    cached = _TOKEN_SQL.get(connection.vendor)
+    if cached is not None:
+        return cached
+    q = fastsql.qn
     token_fields = list(ApiToken._meta.concrete_fields)
     user_fields = list(User._meta.concrete_fields)
     assert User._meta.pk is not None
@@ -223,15 +207,31 @@ def _token_with_user_and_grants(key_hash: str) -> ApiToken | None:
         f"{q(pk_column)} AND g.{grant['revoked_at']} IS NULL "
         f"WHERE t.{q('key_hash')} = %s"
     )
+    cached = (
+        sql,
+        [f.attname for f in token_fields],
+        [f.attname for f in user_fields],
+        fastsql.row_converters(ApiToken, "t") + fastsql.row_converters(User, "u"),
+    )
+    _TOKEN_SQL[connection.vendor] = cached
+    return cached
+
+
+def _token_with_user_and_grants(key_hash: str) -> ApiToken | None:
+    """The token with its user and the user's live role grants (cached for `grants_of`), in
+    one statement: every API request authenticates, and the scope checks that follow need
+    the grants. Plain SQL because the ORM cannot attach a LEFT JOIN's many rows to a
+    select_related object; the rows are turned into model instances with `from_db`."""
+    sql, token_names, user_names, converters = _token_query()
     with connection.cursor() as cursor:
         cursor.execute(sql, [key_hash])
         rows = cursor.fetchall()
     if not rows:
         return None
-    nt, nu = len(token_fields), len(user_fields)
-    first = _converted([*token_fields, *user_fields], rows[0][: nt + nu])
-    token = ApiToken.from_db(connection.alias, [f.attname for f in token_fields], first[:nt])
-    user = User.from_db(connection.alias, [f.attname for f in user_fields], first[nt:])
+    nt, nu = len(token_names), len(user_names)
+    first = fastsql.convert_row(converters, rows[0][: nt + nu])
+    token = ApiToken.from_db(connection.alias, token_names, first[:nt])
+    user = User.from_db(connection.alias, user_names, first[nt:])
     token.user = user
     if user.is_active:
         remember_grants(user, [row[nt + nu :] for row in rows if row[nt + nu] is not None])

@@ -73,8 +73,9 @@ def insert(instance: M) -> M:
     return instance
 
 
-def insert_many(instances: Iterable[models.Model]) -> None:
-    """INSERT new rows of one model in one statement (primary keys are not read back)."""
+def insert_many(instances: Iterable[models.Model], *, read_pks: bool = False) -> None:
+    """INSERT new rows of one model in one statement; with `read_pks` their primary keys are
+    read back (RETURNING, in the order of the rows, as Django's bulk_create relies on)."""
     rows = list(instances)
     if not rows:
         return
@@ -83,8 +84,16 @@ def insert_many(instances: Iterable[models.Model]) -> None:
     for row in rows:
         params.extend(_values(row, fields))
     one = _placeholders(len(fields))
+    sql += ", ".join([one] * len(rows))
+    pk = rows[0]._meta.pk
+    assert pk is not None
     with connection.cursor() as cursor:
-        cursor.execute(sql + ", ".join([one] * len(rows)), params)
+        if read_pks:
+            cursor.execute(sql + f" RETURNING {qn(pk.column)}", params)
+            for row, (value,) in zip(rows, cursor.fetchall(), strict=True):
+                row.pk = value
+        else:
+            cursor.execute(sql, params)
     for row in rows:
         row._state.adding = False
         row._state.db = connection.alias
@@ -96,7 +105,7 @@ _SELECT_SQL: dict[
 ] = {}
 
 
-def _converters(model: type[models.Model], alias: str) -> list[_Converter]:
+def row_converters(model: type[models.Model], alias: str) -> list[_Converter]:
     """Per column, the converters the ORM's compiler would apply to a fetched value (the
     backend's, e.g. SQLite's text → datetime, then the field's `from_db_value`)."""
     out: list[_Converter] = []
@@ -104,6 +113,15 @@ def _converters(model: type[models.Model], alias: str) -> list[_Converter]:
         col = field.get_col(alias)
         out.append((connection.ops.get_db_converters(col) + col.get_db_converters(connection), col))
     return out
+
+
+def convert_row(converters: Sequence[_Converter], raw: Sequence[Any]) -> list[Any]:
+    """A fetched row's values as the ORM would return them (see `row_converters`)."""
+    values = list(raw)
+    for i, (funcs, col) in enumerate(converters):
+        for func in funcs:
+            values[i] = func(values[i], col, connection)
+    return values
 
 
 def load_with(model: type[M], related: str, pks: Sequence[int]) -> dict[int, M]:
@@ -131,7 +149,7 @@ def load_with(model: type[M], related: str, pks: Sequence[int]) -> dict[int, M]:
             sql,
             [f.attname for f in model._meta.concrete_fields],
             [f.attname for f in other._meta.concrete_fields],
-            _converters(model, "a") + _converters(other, "b"),
+            row_converters(model, "a") + row_converters(other, "b"),
         )
         _SELECT_SQL[key] = cached
     sql, own, theirs, converters = cached
@@ -141,10 +159,7 @@ def load_with(model: type[M], related: str, pks: Sequence[int]) -> dict[int, M]:
     found: dict[int, M] = {}
     n = len(own)
     for raw in rows:
-        values = list(raw)
-        for i, (funcs, col) in enumerate(converters):
-            for func in funcs:
-                values[i] = func(values[i], col, connection)
+        values = convert_row(converters, raw)
         obj = model.from_db(connection.alias, own, values[:n])
         related_obj = other.from_db(connection.alias, theirs, values[n:])
         fk.set_cached_value(obj, related_obj)  # type: ignore[union-attr]

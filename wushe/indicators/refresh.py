@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 
+from wushe.core import fastsql
 from wushe.regions import codes
 
 from . import engine
@@ -46,12 +48,31 @@ def mark_prefix(instance: Any) -> str | None:
     return significant[:6]
 
 
+def mark_dirty(prefix: str) -> None:
+    """Mark a county (or a region above it) for the next sweep, in the caller's transaction.
+    Plain SQL (one cached statement): it runs after every save of a watched model."""
+    table = fastsql.qn(DirtyMark._meta.db_table)
+    now = DirtyMark._meta.get_field("marked_at").get_db_prep_save(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (county, marked_at) VALUES (%s, %s) "  # noqa: S608
+            "ON CONFLICT (county) DO NOTHING",
+            [prefix, now],
+        )
+
+
+def mark_changed(instance: Any) -> None:
+    """What the post_save receiver does, for writers that insert without the ORM
+    (wushe.core.fastsql sends no signals)."""
+    prefix = mark_prefix(instance)
+    if prefix:
+        mark_dirty(prefix)
+
+
 def _on_change(sender: Any, instance: Any, **kwargs: Any) -> None:
     if kwargs.get("raw"):
         return
-    prefix = mark_prefix(instance)
-    if prefix:
-        DirtyMark.objects.bulk_create([DirtyMark(county=prefix)], ignore_conflicts=True)
+    mark_changed(instance)
 
 
 def connect() -> None:

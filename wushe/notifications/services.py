@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wushe.audit.services import audit_record
-from wushe.core import crypto
+from wushe.core import crypto, fastsql
 from wushe.core.errors import NotFound, ValidationFailed
 from wushe.core.identifiers import parse_phone
 from wushe.core.masking import mask_phone
@@ -139,6 +139,10 @@ def notify(
             )
             for user_id in user_ids
         ]
+        if not wanted:
+            # Inbox only (the common case): one INSERT without the ORM's compiler.
+            fastsql.insert_many(rows, read_pks=True)
+            return rows
         notifications = Notification.objects.bulk_create(rows)
         deliveries = Delivery.objects.bulk_create(_outbox(notifications, wanted, now))
         if deliveries:
