@@ -73,7 +73,6 @@ _WINDOWS_RESERVED = frozenset(
 )
 # Characters Windows refuses in names (and that quote or redirect in shells).
 _WINDOWS_BAD = re.compile(r'[<>:"|?*]')
-MAX_NAME_LENGTH = 120
 _MAX_EXTENSION = 10
 
 
