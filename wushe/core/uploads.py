@@ -61,7 +61,7 @@ def max_request_bytes() -> int:
 def size_label(limit: int) -> str:
     """`20 MB` (or bytes for tiny test limits), for messages."""
     mib = limit / MIB
-    return f"{mib:.0f} MB" if mib >= 1 else f"{limit} 字节"
+    return f"{mib:.0f} MB" if mib >= 1 else _("%(n)d 字节") % {"n": limit}
 
 
 # --- file names ----------------------------------------------------------------------------
