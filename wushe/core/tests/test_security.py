@@ -316,3 +316,18 @@ def test_every_post_form_carries_the_csrf_token():
             if "csrf_token" not in body:
                 problems.append(f"{path.relative_to(ROOT)}: {tag[:80]}")
     assert problems == []
+
+
+def test_the_admin_signs_in_through_the_throttled_login_page(regions):
+    make_user("staff", "admin", None)
+    page = Client().get("/admin/login/?next=/admin/accounts/user/")
+    assert page.status_code == 302
+    assert page["Location"] == "/accounts/login/?next=/admin/accounts/user/"
+    client = Client()
+    posted = client.post(
+        "/admin/login/", {"username": "staff", "password": PASSWORD, "next": "/admin/"}
+    )
+    assert posted.status_code == 302
+    assert settings.SESSION_COOKIE_NAME not in client.cookies  # no sign-in around the throttle
+    chain = Client().get("/admin/", follow=True).redirect_chain
+    assert chain[-1][0] == "/accounts/login/?next=/admin/"
