@@ -301,10 +301,6 @@ def module_world(django_db_setup, django_db_blocker) -> Iterator[World]:
     end: each test's own transaction (the `db` fixture) is a savepoint inside it, so a test
     starts from this world and leaves nothing behind. Building it per operation would cost
     more than fuzzing the operation."""
-    # Django's handler closes "old" connections around each request; in a test that would
-    # close the connection holding the test's transaction (the test client does the same).
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer._from_testcase = True  # as TestCase marks its own: services' durable blocks nest
@@ -315,13 +311,21 @@ def module_world(django_db_setup, django_db_blocker) -> Iterator[World]:
             KNOWN_PATH_VALUES.clear()
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
-            request_started.connect(close_old_connections)
-            request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
-def world(module_world: World, db: None) -> World:
-    return module_world
+def world(module_world: World, db: None) -> Iterator[World]:
+    # Django's handler closes "old" connections around each request; here that would close the
+    # connection holding the test's transaction (on PostgreSQL; SQLite's in-memory test
+    # database ignores it). The test client does the same, and reconnects them after each of
+    # its own requests, so this is done per test, not once.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield module_world
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def check_case(case: Any, world: World) -> None:
