@@ -87,7 +87,10 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.setdefault(self.header, self.policy)
+        # Django's technical 404/500 pages (DEBUG=1 only) are built with inline style and
+        # script; a developer needs them readable more than they need the policy.
+        if not (settings.DEBUG and response.status_code in (404, 500)):
+            response.setdefault(self.header, self.policy)
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if request.is_secure():

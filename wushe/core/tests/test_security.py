@@ -16,9 +16,11 @@ import time_machine
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.test import Client
+from django.http import HttpResponse, HttpResponseNotFound
+from django.test import Client, RequestFactory
 from django.utils import timezone, translation
 
+from wushe.core.security import SecurityHeadersMiddleware
 from wushe.testing import NANGUANXIANG, PASSWORD, bearer_client, make_user
 
 pytestmark = pytest.mark.django_db
@@ -331,3 +333,15 @@ def test_the_admin_signs_in_through_the_throttled_login_page(regions):
     assert settings.SESSION_COOKIE_NAME not in client.cookies  # no sign-in around the throttle
     chain = Client().get("/admin/", follow=True).redirect_chain
     assert chain[-1][0] == "/accounts/login/?next=/admin/"
+
+
+def test_report_only_mode_and_debug_error_pages(regions, settings):
+    settings.WUSHE_CSP_REPORT_ONLY = True
+    settings.WUSHE_CSP_REPORT_URI = "/csp-report"
+    response = SecurityHeadersMiddleware(lambda r: HttpResponse())(RequestFactory().get("/"))
+    assert "Content-Security-Policy" not in response
+    assert response["Content-Security-Policy-Report-Only"].endswith("report-uri /csp-report")
+    # DEBUG=1: Django's technical 404 page keeps its inline style and script working.
+    settings.DEBUG = True
+    missing = SecurityHeadersMiddleware(lambda r: HttpResponseNotFound())(RequestFactory().get("/"))
+    assert "Content-Security-Policy-Report-Only" not in missing
