@@ -14,6 +14,7 @@ from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
 COUNT_CAP = 1_000
+MAX_OFFSET = 1_000_000_000  # far past any register; well inside a 64-bit integer
 
 
 def capped_count(queryset: QuerySet[Any] | list[Any], cap: int = COUNT_CAP) -> tuple[int, bool]:
@@ -68,7 +69,9 @@ class CappedLimitOffsetPagination(PaginationBase):
 
     class Input(Schema):
         limit: int = Field(50, ge=1, le=500)
-        offset: int = Field(0, ge=0)
+        # Bounded: a larger offset overflowed the database's integer (SQLite "datatype
+        # mismatch", PostgreSQL "bigint out of range") and answered 500.
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
     class Output(Schema):
         items: list[Any]
