@@ -36,11 +36,12 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from django.test import Client
 from django.utils import timezone
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, reject, settings
 from hypothesis import strategies as st
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from schemathesis.checks import not_a_server_error
+from schemathesis.constants import NOT_SET
 from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
 
 from wushe.accounts.services import token_issue
@@ -329,6 +330,12 @@ def world(module_world: World, db: None) -> Iterator[World]:
 
 
 def check_case(case: Any, world: World) -> None:
+    content = case.operation.definition.raw.get("requestBody", {}).get("content", {})
+    multipart = any(media_type.startswith("multipart/") for media_type in content)
+    if multipart and case.body is not NOT_SET and not isinstance(case.body, dict):
+        # Negative data can make a whole multipart body a number or a list, which no client
+        # can send (the test transport cannot encode it either): not a request to check.
+        reject()
     for role in ROLES:
         headers = world.headers_for(role, case.path)
         response = case.call(headers=headers)
@@ -404,3 +411,13 @@ def test_every_operation_declares_the_error_shape():
 @_fuzz_settings
 def test_every_operation_answers_every_role_within_its_schema(case, world):
     check_case(case, world)
+
+
+def test_an_offset_past_any_register_is_a_validation_error_not_a_500(world):
+    # Found by fuzzing: ?offset=2402416549748075233542144 overflowed the database's integer.
+    client = Client(headers=world.headers["community_a"])
+    response = client.get("/api/v1/households", {"offset": str(10**25)})
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_failed"
+    assert "offset" in response.json()["fields"]
+    assert client.get("/api/v1/households", {"offset": "1000"}).status_code == 200
