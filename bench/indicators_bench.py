@@ -12,6 +12,7 @@ with INSERT … SELECT generate_series (no Python loop over rows), then
    ratio, and whether the two engines agree (row count and sums per indicator).
 
     .venv/bin/python bench/indicators_bench.py [--scale 1.0] [--requests 30] [--keep]
+    .venv/bin/python bench/indicators_bench.py --reuse --db NAME   # a database kept before
 
 `--scale` multiplies the generated row counts (1.0 = 2,000,000 residents, 200,000 volunteers,
 5,000,000 service records, 500,000 requests); the divisions are always all of Zhejiang.
@@ -428,6 +429,7 @@ def duckdb_compute(con: Any) -> tuple[float, list[str]]:
     from wushe.indicators.registry import all_indicators
 
     cursor = DuckCursor(con)
+    engine._PARALLEL_SCANS = False  # DuckDB runs the INSERT … SELECT in parallel itself
     periods = engine.periods_of([YEAR])
     started = time.perf_counter()
     failed = engine._stage(cursor, 1, all_indicators(), periods, "")
@@ -477,6 +479,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=30, help="timed requests per URL")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="use the database --db kept by an earlier --keep run as it is (no seeding) "
+        "and keep it",
+    )
     parser.add_argument("--rebuilds", type=int, default=1, help="timed full rebuilds")
     parser.add_argument("--db", default=f"wushe_bench_indicators_{os.getpid()}")
     args = parser.parse_args(argv)
@@ -484,7 +492,10 @@ def main(argv: list[str] | None = None) -> int:
     tools = harness.check_tools()
     db_name = args.db
     var_dir = Path(tempfile.mkdtemp(prefix="wushe-bench-ind-"))
-    harness.create_database(db_name)
+    if args.reuse:
+        args.keep = True
+    else:
+        harness.create_database(db_name)
     database_url = f"{harness.PG_SERVER_URL}/{db_name}"
     summary: dict[str, Any] = {"scale": args.scale, "started": dt.datetime.now().isoformat()}
     try:
@@ -510,23 +521,27 @@ def main(argv: list[str] | None = None) -> int:
         from wushe.regions.services import regions_load
         from wushe.taxonomy.models import Term
 
-        started = time.perf_counter()
-        regions_load(prefix="33")
-        summary["regions_seconds"] = round(time.perf_counter() - started, 1)
-        province = User.objects.create_user(username="bench_province", password=PASSWORD)
-        grant_create(user=province, role=Role.CIVIL_AFFAIRS, region_code="330000000000")
-        county = User.objects.create_user(username="bench_county", password=PASSWORD)
-        grant_create(user=county, role=Role.CIVIL_AFFAIRS, region_code="330481000000")
-        category = (
-            Term.objects.filter(vocabulary="request_category").first() or Term.objects.first()
-        )
-        assert category is not None
-        print(f"seed (scale {args.scale}) ...", flush=True)
-        started = time.perf_counter()
-        summary["seed"] = seed(args.scale, province.pk, category.pk)
-        summary["seed"]["total_seconds"] = round(time.perf_counter() - started, 1)
-        print(f"  {json.dumps(summary['seed'], ensure_ascii=False)}", flush=True)
-
+        if args.reuse:
+            print(f"reusing database {db_name} (no seeding)", flush=True)
+            province = User.objects.get(username="bench_province")
+            county = User.objects.get(username="bench_county")
+        else:
+            started = time.perf_counter()
+            regions_load(prefix="33")
+            summary["regions_seconds"] = round(time.perf_counter() - started, 1)
+            province = User.objects.create_user(username="bench_province", password=PASSWORD)
+            grant_create(user=province, role=Role.CIVIL_AFFAIRS, region_code="330000000000")
+            county = User.objects.create_user(username="bench_county", password=PASSWORD)
+            grant_create(user=county, role=Role.CIVIL_AFFAIRS, region_code="330481000000")
+            category = (
+                Term.objects.filter(vocabulary="request_category").first() or Term.objects.first()
+            )
+            assert category is not None
+            print(f"seed (scale {args.scale}) ...", flush=True)
+            started = time.perf_counter()
+            summary["seed"] = seed(args.scale, province.pk, category.pk)
+            summary["seed"]["total_seconds"] = round(time.perf_counter() - started, 1)
+            print(f"  {json.dumps(summary['seed'], ensure_ascii=False)}", flush=True)
         print("full rebuild (PostgreSQL) ...", flush=True)
         summary["load_before_rebuild"] = loadavg()
         rebuilds = []
