@@ -103,6 +103,8 @@ class SecurityHeadersMiddleware:
 class SessionExpiryMiddleware:
     """Signs a page session out after WUSHE_SESSION_IDLE_SECONDS without a request (sliding)
     and WUSHE_SESSION_SECONDS after sign-in at the latest (absolute), whatever the cookie says.
+    The clocks start at sign-in (`mark_signed_in`, called by the login view; the admin signs in
+    there too).
 
     Place after AuthenticationMiddleware and MessageMiddleware. A page request then continues
     anonymously (login_required sends it to the sign-in page, which says why); an HTMX request
@@ -128,9 +130,9 @@ class SessionExpiryMiddleware:
         login_at = session.get(SESSION_LOGIN_AT)
         seen_at = session.get(SESSION_SEEN_AT)
         if not isinstance(login_at, int) or not isinstance(seen_at, int):
-            # A session from before this middleware, or made by a test's client.login().
-            session[SESSION_LOGIN_AT] = login_at if isinstance(login_at, int) else now
-            session[SESSION_SEEN_AT] = now
+            # Not signed in through the login page (which starts the clocks): a session from
+            # before this middleware, which still ends SESSION_COOKIE_AGE after its last save,
+            # or a test client's force_login().
             return False
         if now - seen_at > idle or now - login_at > absolute:
             return True
