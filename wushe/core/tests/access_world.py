@@ -1,0 +1,406 @@
+"""The small world the access matrix (test_access_matrix.py) calls every endpoint in.
+
+Two places: IN (南关厢社区 in 硖石街道) where every role user of the matrix works or lives,
+and OUT (a community of 海洲街道, another township of 海宁市) with the same kinds of objects,
+owned by other people. An object of each kind exists in each place where the kind is
+region-bound, made through the apps' services, so a path parameter such as `{request_id}` can
+be filled with an object inside the role's region and with one outside it.
+
+County-level roles (county, charity staff, auditor, reviewer) and province/admin cover OUT too:
+for them the outside call is expected to behave like the inside one."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+from PIL import Image
+
+from wushe.accounts.models import User
+from wushe.accounts.roles import Role
+from wushe.accounts.services import token_issue
+from wushe.core.identifiers import id_number_check_char
+from wushe.regions.models import Region
+from wushe.testing import HAINING, HAIZHOU, NANGUANXIANG, XIASHI, ZHEJIANG, make_user
+
+# The roles of the matrix, in the order of its columns. Each maps to (role, region) of the
+# user that plays it; "anonymous" has no user and "reviewer" is a user without a role grant
+# who sits on the IN call's review panel.
+ROLES: dict[str, tuple[str | None, str | None]] = {
+    "anonymous": (None, None),
+    "resident": (Role.RESIDENT, NANGUANXIANG),
+    "volunteer": (Role.VOLUNTEER, NANGUANXIANG),
+    "social_worker": (Role.SOCIAL_WORKER, XIASHI),
+    "org_staff": (Role.ORG_STAFF, XIASHI),
+    "charity_staff": (Role.CHARITY_STAFF, HAINING),
+    "community": (Role.COMMUNITY_WORKER, NANGUANXIANG),
+    "township": (Role.TOWNSHIP_OFFICER, XIASHI),
+    "county": (Role.CIVIL_AFFAIRS, HAINING),
+    "province": (Role.CIVIL_AFFAIRS, ZHEJIANG),
+    "auditor": (Role.AUDITOR, HAINING),
+    "reviewer": (None, None),
+    "admin": (Role.ADMIN, None),
+}
+# Roles whose region does not contain OUT: their outside calls must be denied or hidden.
+SCOPED_BELOW_COUNTY = frozenset(
+    {"resident", "volunteer", "social_worker", "org_staff", "community", "township"}
+)
+
+
+def id_number(serial: int, born: str = "19560312") -> str:
+    body = f"330481{born}{serial:03d}"
+    return body + id_number_check_char(body)
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@dataclass
+class Place:
+    key: str  # "in" or "out"
+    community: str
+    township: str
+    people: dict[str, User] = field(default_factory=dict)
+    ids: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    tokens: dict[str, str]
+    places: dict[str, Place]
+
+    def object_id(self, kind: str, place: str) -> Any:
+        """The id of an object of `kind` in `place`, or None when the world has none."""
+        return self.places[place].ids.get(kind)
+
+
+def _out_community() -> str:
+    code = (
+        Region.objects.filter(code__startswith=HAIZHOU[:9], level=5)
+        .order_by("code")
+        .values_list("code", flat=True)
+        .first()
+    )
+    assert code is not None
+    return code
+
+
+def build_world() -> World:
+    from wushe.activities import services as activities
+    from wushe.charity import services as charity
+    from wushe.core.images import image_accept
+    from wushe.imports.services import import_upload, template_build
+    from wushe.matching.services import proposal_create
+    from wushe.menu import services as menu
+    from wushe.needs.services import need_create
+    from wushe.notifications.services import notify
+    from wushe.organizations.services import OrganizationFacts, organization_create
+    from wushe.partymembers.services import checkin_create
+    from wushe.projects import services as projects
+    from wushe.requests import services as requests
+    from wushe.residents import services as residents
+    from wushe.socialworkers.services import (
+        education_record,
+        renewal_record,
+        social_worker_create,
+    )
+    from wushe.stations.services import station_create
+    from wushe.timebank import services as timebank
+    from wushe.timebank.models import SchemeKind
+    from wushe.visits import services as visits
+    from wushe.volunteers import services as volunteers
+
+    root = make_user("m_root", Role.ADMIN, None)
+    county = make_user("m_call_owner", Role.CIVIL_AFFAIRS, HAINING)
+    places = {
+        "in": Place("in", NANGUANXIANG, XIASHI),
+        "out": Place("out", _out_community(), HAIZHOU),
+    }
+    scheme = timebank.scheme_create(
+        region_code=HAINING,
+        code="m-coin",
+        name="海宁时间币",
+        kind=SchemeKind.COIN,
+        actor=root,
+        daily_earn_cap=None,
+    )
+    call = projects.call_create(
+        data=projects.CallInput(
+            region_code=HAINING,
+            kind="venture",
+            title="2026年海宁市公益创投",
+            funder="海宁市民政局",
+            year=2026,
+            budget_fen=100_000_000,
+            min_reviews=1,
+        ),
+        actor=county,
+    )
+    reviewer = make_user("m_reviewer")
+    projects.panel_add(call_id=call.pk, user_id=reviewer.pk, actor=county)
+    start = timezone.now().replace(microsecond=0) - timedelta(days=2)
+
+    users: dict[str, User] = {"reviewer": reviewer}
+    for serial, (key, place) in enumerate(places.items(), start=1):
+        c, t = place.community, place.township
+        ids = place.ids
+        org = organization_create(
+            facts=OrganizationFacts(name=f"{key}邻里互助社", region=t, coverage=[c]),
+            actor=root,
+        )
+        ids["organization"] = org.pk
+        prefix = "m" if key == "in" else "o"
+        people = {
+            "resident": make_user(f"{prefix}_resident", Role.RESIDENT, c),
+            "volunteer": make_user(f"{prefix}_volunteer", Role.VOLUNTEER, c),
+            "social_worker": make_user(f"{prefix}_social_worker", Role.SOCIAL_WORKER, t),
+            "org_staff": make_user(f"{prefix}_org_staff", Role.ORG_STAFF, t, organization=org),
+            "community": make_user(f"{prefix}_community", Role.COMMUNITY_WORKER, c),
+            "township": make_user(f"{prefix}_township", Role.TOWNSHIP_OFFICER, t),
+        }
+        place.people = people
+        if key == "in":
+            users.update(people)
+            for role_key in ("charity_staff", "county", "province", "auditor", "admin"):
+                role, region = ROLES[role_key]
+                users[role_key] = make_user(f"m_{role_key}", role, region)
+
+        station = station_create(
+            actor=root, kind="social_work", name=f"{key}社会工作服务站", region_code=t
+        )
+        ids["station"] = station.pk
+        worker = social_worker_create(
+            actor=root,
+            name=f"{key}社工",
+            id_number=id_number(serial, "19900307"),
+            certificate_level="assistant",
+            certificate_number=f"ZS2019{serial:04d}",
+            certificate_date=date(2019, 10, 26),
+            registered_on=date(2020, 3, 15),
+            region_code=t,
+            station_id=station.pk,
+            user_id=people["social_worker"].pk,
+        )
+        ids["social_worker"] = worker.pk
+        renewal_record(actor=root, worker_id=worker.pk, renewed_on=date(2023, 3, 1))
+        education_record(
+            actor=root,
+            worker_id=worker.pk,
+            taken_on=date(2024, 5, 1),
+            hours="8",
+            provider="海宁市民政局",
+            topic="社区治理",
+        )
+        checkin = checkin_create(
+            actor=root,
+            name=f"{key}党员",
+            id_number=id_number(serial, "19700101"),
+            work_unit="海宁市人民医院",
+            party_organization="海宁市人民医院党委",
+            region_code=c,
+            reported_on=date(2024, 7, 1),
+        )
+        ids["checkin"] = checkin.pk
+        volunteer = volunteers.volunteer_register(
+            name=f"{key}志愿者",
+            id_number=id_number(serial, "19850101"),
+            region_code=c,
+            consent_given=True,
+            actor=root,
+            user=people["volunteer"],
+        )
+        ids["volunteer"] = volunteer.pk
+        team = volunteers.team_create(name=f"{key}志愿服务队", region_code=c, actor=root)
+        volunteers.team_add_member(team=team, volunteer=volunteer, actor=root)
+        ids["team"] = team.pk
+        household = residents.household_create(region_code=c, number=f"{key}-0101", actor=root)
+        ids["household"] = household.pk
+        resident = residents.resident_create(
+            region_code=c,
+            name=f"{key}居民",
+            id_number=id_number(serial, "19460302"),
+            phone="13912345678",
+            household_id=household.pk,
+            user=people["resident"],
+            actor=root,
+        )
+        ids["resident"] = resident.pk
+        tag = residents.resident_tag_add(
+            resident=resident, tag="alone_elder", start_date=date(2024, 1, 5), actor=root
+        )
+        ids["tag"] = tag.pk
+
+        fund = charity.fund_create(region_code=t, kind="micro", name=f"{key}社区微基金", actor=root)
+        ids["fund"] = fund.pk
+        donor = charity.donor_create(region_code=t, kind="person", name=f"{key}捐赠人", actor=root)
+        ids["donor"] = donor.pk
+        donation = charity.donation_record(
+            donor=donor,
+            kind="money",
+            received_on=date(2026, 1, 5),
+            fund=fund,
+            amount_fen=100_00,
+            actor=root,
+        )
+        ids["donation"] = donation.pk
+        store = charity.store_create(region_code=c, name=f"{key}爱心超市", actor=root)
+        ids["store"] = store.pk
+        item = charity.store_item_create(
+            store=store, name="大米 5kg", unit="袋", points_price=120, stock=10, actor=root
+        )
+        ids["item"] = item.pk
+
+        template, name = template_build(kind="residents", actor=people["community"])
+        job = import_upload(
+            kind="residents", file_name=name, data=template, actor=people["community"]
+        )
+        ids["import_job"] = job.pk
+
+        notes = notify(recipients=[people["resident"]], kind="test.matrix", title=f"{key}通知")
+        ids["notification"] = notes[0].pk
+
+        request, _created = requests.request_submit(
+            actor=people["resident"],
+            region_code=c,
+            category="daily_care",
+            description="楼道灯坏了，晚上老人出门看不见。",
+            photos=[image_accept(png_bytes(), file_name="灯.png")],
+        )
+        ids["request"] = request.pk
+        ids["photo"] = request.photos.values_list("pk", flat=True).first()
+
+        activity = activities.activity_create(
+            region_code=c,
+            title=f"{key}敬老院助餐",
+            starts_at=start,
+            ends_at=start + timedelta(hours=4),
+            actor=people["community"],
+        )
+        ids["activity"] = activity.pk
+        record = activities.record_submit(
+            activity=activity,
+            volunteer=volunteer,
+            signed_in_at=start,
+            signed_out_at=start + timedelta(minutes=95),
+            actor=people["volunteer"],
+        )
+        ids["record"] = record.pk
+
+        account = timebank.account_for_resident(scheme=scheme, resident=resident)
+        ids["account"] = account.pk
+
+        offering = menu.offering_create(
+            actor=people["org_staff"],
+            region_code=t,
+            provider_kind="organization",
+            provider_id=org.pk,
+            spec=menu.OfferingSpec(category="elderly_care", title="上门助浴", capacity=3),
+        )
+        ids["offering"] = offering.pk
+        order, _created = menu.order_create(
+            actor=people["resident"],
+            offering_id=offering.pk,
+            service_date=timezone.localdate() + timedelta(days=1),
+        )
+        ids["order"] = order.pk
+
+        need = need_create(
+            region_code=c,
+            category="elderly_care",
+            title=f"{key}独居老人助餐",
+            source="survey",
+            actor=people["community"],
+        )
+        ids["need"] = need.pk
+
+        project, _created = projects.project_submit(
+            data=projects.ProposalInput(
+                call_id=call.pk,
+                organization_id=org.pk,
+                region_code=c,
+                title=f"{key}独居老人助餐项目",
+                summary="为独居老人提供助餐与探访服务。",
+                requested_fen=5_000_000,
+            ),
+            actor=people["org_staff"],
+        )
+        ids["project"] = project.pk
+        projects.review_submit(project_id=project.pk, actor=reviewer, score=80)
+        projects.project_approve(project_id=project.pk, actor=county, approved_fen=5_000_000)
+        milestone = projects.milestone_add(
+            project_id=project.pk,
+            actor=people["org_staff"],
+            title="开展助餐服务",
+            due_on=timezone.localdate() + timedelta(days=30),
+        )
+        ids["milestone"] = milestone.pk
+        expenditure, _created = projects.expenditure_record(
+            project_id=project.pk,
+            actor=people["org_staff"],
+            spent_on=timezone.localdate(),
+            item="餐费",
+            amount_fen=100_00,
+            attachment=image_accept(png_bytes(), file_name="发票.png"),
+        )
+        ids["expenditure"] = expenditure.pk
+
+        enrolment = visits.enrolment_create(
+            resident_id=resident.pk, risk_level="high", actor=people["community"]
+        )
+        ids["enrolment"] = enrolment.pk
+        visit, _created = visits.visit_record(
+            enrolment_id=enrolment.pk, method="home", actor=people["community"]
+        )
+        ids["visit"] = visit.pk
+        override = visits.override_create(
+            region_code=t,
+            frequency="weekly",
+            starts_on=timezone.localdate(),
+            ends_on=timezone.localdate() + timedelta(days=7),
+            reason="寒潮",
+            actor=root,
+        )
+        ids["override"] = override.pk
+        proposal = proposal_create(region_code=t, actor=people["township"])
+        ids["proposal"] = proposal.pk
+        line = proposal.lines.first()
+        if line is not None:
+            ids["proposal_line"] = line.pk
+        ids["township"] = t
+
+        ids["region"] = c
+        ids["token"] = token_issue(user=people["resident"], name="other")[1].pk
+
+    # Objects that only exist once (county-wide) are the same for inside and outside.
+    shared = {
+        "call": call.pk,
+        "scheme": scheme.pk,
+        "county_code": HAINING[:6],
+        "year": 2026,
+        "import_kind": "residents",
+        "indicator": _indicator_code(),
+    }
+    places["in"].ids.update(shared)
+
+    tokens = {key: token_issue(user=user, name="matrix")[0] for key, user in users.items()}
+    # The IN resident's own second token: revoking it is their own business.
+    places["in"].ids["token"] = token_issue(user=users["resident"], name="second")[1].pk
+    return World(users=users, tokens=tokens, places=places)
+
+
+def _indicator_code() -> str:
+    from wushe.indicators.registry import all_indicators
+
+    return all_indicators()[0].code
+
+
+def tomorrow_at(hour: int) -> datetime:
+    day = timezone.localdate() + timedelta(days=1)
+    return timezone.make_aware(datetime(day.year, day.month, day.day, hour))

@@ -1,0 +1,736 @@
+"""The access matrix: every API operation (from the OpenAPI document, built in-process) and
+every page route (from Django's URL resolver), called as every role, with an object inside the
+role's region and one outside it. What each (operation, role) must give lives in one table,
+`access_matrix.py`; an operation or page without an entry fails with a ready-to-paste row.
+
+Each call runs inside a savepoint that is rolled back, so a write that got through changes
+nothing for the next call. A call that was refused (401/403/404 or a redirect to the login
+page) must not have written a successful audit event: refusals come before writes.
+
+Set WUSHE_MATRIX_OBSERVE=/path/file.py to write the observed table instead of only failing
+(handy after adding many endpoints; read every line before pasting it into the table)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from wushe.audit.models import AuditEvent
+
+from .access_matrix import (
+    ANY,
+    API,
+    DENIED,
+    LOGIN,
+    OK,
+    PAGE_FORMS,
+    PAGE_VALUES,
+    PAGES,
+    SKIPPED_PAGES,
+    SKIPPED_PREFIXES,
+)
+from .access_world import ROLES, SCOPED_BELOW_COUNTY, World, build_world, png_bytes
+
+pytestmark = pytest.mark.django_db
+
+API_PREFIX = "/api/v1"
+ERROR = "error"  # a 5xx or an unexpected status: never expected
+
+# Path and query parameters that name an object of the world, by name.
+PARAM_KINDS: dict[str, str] = {
+    "station_id": "station",
+    "worker_id": "social_worker",
+    "checkin_id": "checkin",
+    "volunteer_id": "volunteer",
+    "volunteer_pk": "volunteer",
+    "team_id": "team",
+    "resident_id": "resident",
+    "tag_id": "tag",
+    "household_id": "household",
+    "fund_id": "fund",
+    "donor_id": "donor",
+    "donation_id": "donation",
+    "store_id": "store",
+    "item_id": "item",
+    "job_id": "import_job",
+    "notification_id": "notification",
+    "request_id": "request",
+    "photo_id": "photo",
+    "activity_id": "activity",
+    "record_id": "record",
+    "account_id": "account",
+    "offering_id": "offering",
+    "order_id": "order",
+    "need_id": "need",
+    "call_id": "call",
+    "project_id": "project",
+    "expenditure_id": "expenditure",
+    "milestone_id": "milestone",
+    "organization_id": "organization",
+    "enrolment_id": "enrolment",
+    "visit_id": "visit",
+    "override_id": "override",
+    "proposal_id": "proposal",
+    "token_id": "token",
+    "county_code": "county_code",
+    "year": "year",
+    "subject_id": "resident",
+    "line_id": "proposal_line",
+    "region_code": "region",
+    "target_id": "request",
+}
+# Parameters whose kind depends on where they sit: (path prefix, name) -> kind, longest first.
+PREFIX_KINDS: list[tuple[str, str, str]] = [
+    ("volunteers/teams/", "pk", "team"),
+    ("volunteers/", "pk", "volunteer"),
+    ("organizations/", "pk", "organization"),
+    ("residents/households/", "pk", "household"),
+    ("residents/", "pk", "resident"),
+    ("charity/funds/", "pk", "fund"),
+    ("charity/donations/", "pk", "donation"),
+    ("charity/donors/", "pk", "donor"),
+    ("charity/stores/", "pk", "store"),
+    ("charity/items/", "pk", "item"),
+    ("activities/records/", "pk", "record"),
+    ("activities/", "pk", "activity"),
+    ("timebank/schemes/", "pk", "scheme"),
+    ("regions", "code", "region"),
+    ("indicators", "code", "indicator"),
+    ("imports", "kind", "import_kind"),
+    ("exports", "kind", "import_kind"),
+    ("matching/settings/", "region_code", "township"),
+]
+
+
+# Inputs that the schema alone cannot give: where an operation validates its input before it
+# checks who calls (or the published schema names the wrong body), a valid input lets the
+# matrix see the permission check. "@kind" is the world's object of that kind (inside).
+# Keys: "body", "query", "headers".
+API_INPUTS: dict[str, dict[str, dict[str, Any]]] = {
+    # The OpenAPI document shows projects' ActivityIn here (schema name clash).
+    "POST /api/v1/activities": {
+        "body": {
+            "region": "@region",
+            "title": "助餐",
+            "starts_at": "@tomorrow_9",
+            "ends_at": "@tomorrow_11",
+        }
+    },
+    # The OpenAPI document shows matching's ProposalIn here (schema name clash).
+    "POST /api/v1/projects/calls/{call_id}/proposals": {
+        "body": {
+            "organization_id": "@organization",
+            "region": "@region",
+            "title": "助餐项目",
+            "summary": "为独居老人助餐。",
+            "requested_fen": 100_00,
+        }
+    },
+    "POST /api/v1/requests": {"body": {"category": "daily_care"}},
+    "POST /api/v1/requests/{request_id}/follow-up": {"body": {"outcome": "reached"}},
+    "POST /api/v1/requests/{request_id}/photos": {"body": {"stage": "submitted"}},
+    "POST /api/v1/services": {
+        "body": {"category": "elderly_care", "provider_kind": "organization"}
+    },
+    "PUT /api/v1/services/{offering_id}": {"body": {"category": "elderly_care"}},
+    "POST /api/v1/orders": {"body": {"offering": "@offering", "resident_id": "@resident"}},
+    "POST /api/v1/timebank/transfers": {
+        "body": {"kind": "gift", "source": "@account", "target": "@account", "amount": 1},
+        "headers": {"HTTP_IDEMPOTENCY_KEY": "matrix-transfer"},
+    },
+    "POST /api/v1/timebank/exchange": {
+        "body": {"source": "@account", "target": "@account"},
+        "headers": {"HTTP_IDEMPOTENCY_KEY": "matrix-exchange"},
+    },
+    "POST /api/v1/visits/enrolments/{enrolment_id}/visits": {"body": {"method": "home"}},
+    "POST /api/v1/visits/plan/rules": {
+        "body": {"region": "@township", "tag": "alone_elder", "risk_level": "high"}
+    },
+    "POST /api/v1/visits/plan/frequencies": {
+        "body": {"region": "@township", "risk_level": "high", "frequency": "weekly"}
+    },
+    "GET /api/v1/indicators": {"query": {"region": "@region", "period": "2026"}},
+    "GET /api/v1/indicators/{code}/breakdown": {"query": {"region": "@township", "period": "2026"}},
+    "GET /api/v1/matching/suggestions": {"query": {"request": "@request"}},
+    "POST /api/v1/personal/reveal": {
+        "body": {
+            "subject_type": "residents.resident",
+            "subject_id": "@resident",
+            "reason": "核实居民身份信息",
+        }
+    },
+    "POST /api/v1/imports": {"body": {"kind": "residents"}},
+    "POST /api/v1/charity/donations": {"body": {"fund_id": "@fund", "amount_fen": 100_00}},
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    key: str  # "GET /api/v1/x/{id}" or the page route "/x/<int:id>/"
+    method: str
+    path: str
+    params: tuple[str, ...]
+    operation: dict[str, Any] | None  # the OpenAPI operation (API only)
+
+
+@dataclass
+class Observed:
+    outcome: str
+    status: int
+    detail: str
+
+
+def kind_of(path: str, name: str) -> str:
+    bare = path.removeprefix(API_PREFIX + "/").lstrip("/")
+    for prefix, param, kind in PREFIX_KINDS:
+        if name == param and bare.startswith(prefix):
+            return kind
+    if name in PARAM_KINDS:
+        return PARAM_KINDS[name]
+    raise LookupError(
+        f"access matrix: no world object for parameter {name!r} of {path}: add it to "
+        "PARAM_KINDS/PREFIX_KINDS in test_access_matrix.py (and the object to access_world.py)"
+    )
+
+
+# --- discovery ---------------------------------------------------------------------------
+
+
+def api_endpoints() -> tuple[list[Endpoint], dict[str, Any]]:
+    from wushe.api import api
+
+    schema = api.get_openapi_schema(path_prefix=API_PREFIX)
+    endpoints = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            params = tuple(re.findall(r"{(\w+)}", path))
+            endpoints.append(
+                Endpoint(f"{method.upper()} {path}", method.upper(), path, params, operation)
+            )
+    return endpoints, schema
+
+
+def _walk(resolver: URLResolver, prefix: str = "") -> Iterator[str]:
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern)
+
+
+def page_endpoints() -> list[Endpoint]:
+    endpoints = []
+    for route in _walk(get_resolver()):
+        if route.startswith(SKIPPED_PREFIXES):
+            continue
+        key = "/" + route
+        params = tuple(re.findall(r"<(?:\w+:)?(\w+)>", route))
+        endpoints.append(Endpoint(key, "GET", key, params, None))
+    return endpoints
+
+
+# --- filling parameters and bodies -----------------------------------------------------------
+
+
+class Filler:
+    def __init__(self, world: World, schema: dict[str, Any] | None = None) -> None:
+        self.world = world
+        self.schema = schema or {}
+        self.serial = 0
+
+    def object_id(self, path: str, name: str, place: str) -> Any:
+        value = self.world.object_id(kind_of(path, name), place)
+        if value is None and place == "in":
+            raise LookupError(
+                f"access matrix: the world has no {kind_of(path, name)!r} for {path}: "
+                "make one in access_world.build_world"
+            )
+        return value
+
+    def url(self, endpoint: Endpoint, place: str) -> str | None:
+        """The path with every parameter filled for `place`, or None when the world has no
+        object of that kind there (the call is then made only inside)."""
+        path = endpoint.path
+        fixed = PAGE_VALUES.get(endpoint.key, {})
+        for name in endpoint.params:
+            if name in fixed:
+                value = fixed[name]
+            else:
+                value = self.object_id(endpoint.path, name, place)
+                if value is None:
+                    return None
+            path = re.sub(r"[{<](?:\w+:)?" + name + r"[}>]", str(value), path)
+        return path
+
+    def resolve(self, node: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[1]
+            node = self.schema["components"]["schemas"][name]
+        if "anyOf" in node or "oneOf" in node:
+            either = node.get("anyOf", node.get("oneOf", []))
+            options = [o for o in either if o.get("type") != "null"]
+            if options:
+                merged = {k: v for k, v in node.items() if k not in ("anyOf", "oneOf")}
+                return {**self.resolve(options[0]), **merged}
+        if "allOf" in node:
+            return self.resolve(node["allOf"][0])
+        return node
+
+    def value(self, name: str, node: dict[str, Any], path: str) -> Any:
+        node = self.resolve(node)
+        kind = node.get("type")
+        if name in PARAM_KINDS or (name.endswith("_id") and kind == "integer"):
+            try:
+                value = self.object_id(path, name, "in")
+            except LookupError:
+                value = 1
+            if kind == "string":
+                return str(value)
+            if kind == "array":
+                return [value]
+            return value
+        if name == "reason":
+            return "重复提交，已合并处理"
+        if "enum" in node:
+            return node["enum"][0]
+        if "default" in node and node["default"] is not None:
+            return node["default"]
+        fmt = node.get("format", "")
+        if kind == "string":
+            if fmt == "date":
+                return (timezone.localdate() + timedelta(days=1)).isoformat()
+            if fmt == "date-time":
+                return timezone.now().isoformat()
+            if fmt == "binary":
+                return SimpleUploadedFile("matrix.png", png_bytes(), content_type="image/png")
+            if name in ("region", "region_code", "community"):
+                return self.world.object_id("region", "in")
+            return "测试"
+        if kind == "integer":
+            return max(1, node.get("minimum", 1))
+        if kind == "number":
+            return 1
+        if kind == "boolean":
+            return False
+        if kind == "array":
+            items = self.resolve(node.get("items", {}))
+            if node.get("minItems") or items.get("format") == "binary":
+                return [self.value(name, node.get("items", {}), path)]
+            return []
+        if kind == "object" or "properties" in node:
+            return self.body(node, path)
+        return "测试"
+
+    def body(self, node: dict[str, Any], path: str) -> dict[str, Any]:
+        node = self.resolve(node)
+        # A reason is sent even where the schema leaves it optional: several services refuse
+        # a missing reason before they look at the caller.
+        wanted = set(node.get("required", ())) | {"reason"}
+        return {
+            name: self.value(name, prop, path)
+            for name, prop in node.get("properties", {}).items()
+            if name in wanted
+        }
+
+    def request(self, endpoint: Endpoint) -> tuple[dict[str, Any], dict[str, Any], str | None]:
+        """(query, headers, body kind) plus the body in self.last_body."""
+        assert endpoint.operation is not None
+        query: dict[str, Any] = {}
+        headers: dict[str, Any] = {}
+        for param in endpoint.operation.get("parameters", ()):
+            if not param.get("required") or param["in"] == "path":
+                continue
+            value = self.value(param["name"], param.get("schema", {}), endpoint.path)
+            if param["in"] == "query":
+                query[param["name"]] = value
+            elif param["in"] == "header":
+                self.serial += 1
+                headers["HTTP_" + param["name"].upper().replace("-", "_")] = f"matrix-{self.serial}"
+        self.last_body: dict[str, Any] = {}
+        given = API_INPUTS.get(endpoint.key, {})
+        query.update(self.given(given.get("query", {})))
+        headers.update(given.get("headers", {}))
+        content = endpoint.operation.get("requestBody", {}).get("content", {})
+        kind = None
+        if "application/json" in content:
+            self.last_body = self.body(content["application/json"]["schema"], endpoint.path)
+            kind = "json"
+        elif "multipart/form-data" in content:
+            self.last_body = self.body(content["multipart/form-data"]["schema"], endpoint.path)
+            kind = "multipart"
+        if "body" in given:
+            self.last_body.update(self.given(given["body"]))
+            kind = kind or "json"
+        return query, headers, kind
+
+    def given(self, values: dict[str, Any]) -> dict[str, Any]:
+        result = {}
+        for name, value in values.items():
+            if isinstance(value, str) and value.startswith("@tomorrow_"):
+                day = timezone.localdate() + timedelta(days=1)
+                value = f"{day.isoformat()}T{int(value.rsplit('_', 1)[1]):02d}:00:00+08:00"
+            elif isinstance(value, str) and value.startswith("@"):
+                value = self.world.object_id(value[1:], "in")
+            result[name] = value
+        return result
+
+
+# --- calling and classifying -----------------------------------------------------------------
+
+
+def classify_api(status: int) -> str:
+    if status == 401:
+        return LOGIN
+    if status in (403, 404):
+        return DENIED
+    if 200 <= status < 300 or status in (400, 409, 413, 422):
+        return OK
+    return ERROR
+
+
+def _refused_by_message(response: Any) -> bool:
+    """Page actions turn a domain error into a message and a redirect; a refusal (no
+    permission, or an object outside the scope) is told apart from a validation message by
+    its text (the pages speak Chinese by default)."""
+    from django.contrib.messages import constants
+
+    request = getattr(response, "wsgi_request", None)
+    storage = getattr(request, "_messages", None)
+    queued = getattr(storage, "_queued_messages", [])
+    return any(
+        m.level >= constants.ERROR and any(word in str(m.message) for word in REFUSAL_WORDS)
+        for m in queued
+    )
+
+
+# Words of the Chinese refusal messages (core.errors PermissionDenied/NotFound and the apps'
+# own permission errors).
+REFUSAL_WORDS = ("权限", "管辖范围", "未找到", "您不能", "您的角色", "只能查看", "请先登录")
+
+
+def classify_page(response: Any) -> str:
+    status = response.status_code
+    if status in (301, 302, 303):
+        location = response.get("Location", "")
+        if location.startswith("/accounts/login/"):
+            return LOGIN
+        return DENIED if _refused_by_message(response) else OK
+    if status in (403, 404):
+        return DENIED
+    if 200 <= status < 300 or status in (400, 409, 422):
+        return OK
+    return ERROR
+
+
+def _fresh(value: Any) -> Any:
+    """A new upload for each call (an upload is read once)."""
+    if isinstance(value, SimpleUploadedFile):
+        return SimpleUploadedFile(value.name or "matrix.png", png_bytes(), "image/png")
+    if isinstance(value, list):
+        return [_fresh(item) for item in value]
+    return value
+
+
+def _last_audit_pk() -> int:
+    return AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def _wrote_since(pk: int) -> str:
+    actions = list(
+        AuditEvent.objects.filter(pk__gt=pk, outcome=AuditEvent.Outcome.SUCCESS)
+        .exclude(action__startswith="accounts.")
+        .values_list("action", flat=True)
+    )
+    return ", ".join(actions)
+
+
+def call(
+    client: Client,
+    method: str,
+    url: str,
+    *,
+    data: Any = None,
+    kind: str | None = None,
+    headers: dict[str, Any] | None = None,
+    page: bool = False,
+    audit_baseline: int = 0,
+) -> Observed:
+    sid = transaction.savepoint()
+    try:
+        extra = headers or {}
+        if method == "GET":
+            response = client.get(url, **extra)
+        elif kind == "multipart":
+            fresh = {name: _fresh(value) for name, value in (data or {}).items()}
+            response = client.post(url, fresh, **extra)
+        else:
+            response = client.generic(
+                method,
+                url,
+                data=json.dumps(data or {}),
+                content_type="application/json",
+                **extra,
+            )
+        outcome = classify_page(response) if page else classify_api(response.status_code)
+        detail = ""
+        if outcome == ERROR:
+            detail = response.content[:200].decode(errors="replace")
+        elif not page and response.get("Content-Type", "").startswith("application/json"):
+            try:
+                detail = str(response.json().get("code", "")) if response.status_code >= 400 else ""
+            except (ValueError, AttributeError):
+                detail = ""
+        if outcome in (DENIED, LOGIN):
+            # Every call is rolled back, so the world's last audit event stays the baseline.
+            wrote = _wrote_since(audit_baseline)
+            if wrote:
+                outcome, detail = ERROR, f"refused ({response.status_code}) after writing: {wrote}"
+        return Observed(outcome, response.status_code, detail)
+    finally:
+        transaction.savepoint_rollback(sid)
+
+
+def clients(world: World, *, pages: bool) -> dict[str, Client]:
+    result = {}
+    for key in ROLES:
+        client = Client(raise_request_exception=False)
+        if key != "anonymous":
+            if pages:
+                client.force_login(world.users[key])
+            else:
+                client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {world.tokens[key]}"
+        result[key] = client
+    return result
+
+
+def expected_outside(role: str, inside: str) -> str:
+    """What the call with an object of OUT must give, from the expected inside outcome."""
+    if inside == ANY or role not in SCOPED_BELOW_COUNTY:
+        return OK if inside in (OK, ANY) else inside
+    return DENIED if inside == OK else inside
+
+
+def matches(expected: str, observed: str) -> bool:
+    return observed == (OK if expected == ANY else expected)
+
+
+def suggest(observed: dict[str, str]) -> str:
+    """A table row for the observed inside outcomes, in the table's notation."""
+    roles = [r for r in ROLES if r != "anonymous"]
+    counts: dict[str, int] = {}
+    for r in roles:
+        counts[observed[r]] = counts.get(observed[r], 0) + 1
+    default = max(counts, key=lambda k: (counts[k], k == DENIED))
+    parts = [default.upper()]
+    if observed["anonymous"] != LOGIN:
+        parts.append(f"anonymous={observed['anonymous'].upper()}")
+    parts += [f"{r}={observed[r].upper()}" for r in roles if observed[r] != default]
+    return "row(" + ", ".join(parts) + ")"
+
+
+def run_matrix(
+    world: World,
+    endpoints: list[Endpoint],
+    table: dict[str, dict[str, str]],
+    *,
+    pages: bool,
+    schema: dict[str, Any] | None = None,
+) -> tuple[list[str], list[str]]:
+    """Call everything; return (mismatch lines, observed rows for WUSHE_MATRIX_OBSERVE)."""
+    filler = Filler(world, schema)
+    role_clients = clients(world, pages=pages)
+    baseline = _last_audit_pk()
+    problems: list[str] = []
+    observed_rows: list[str] = []
+    for endpoint in endpoints:
+        if pages and endpoint.key in SKIPPED_PAGES:
+            continue
+        expected_row = table.get(endpoint.key)
+        if expected_row is None and not os.environ.get("WUSHE_MATRIX_OBSERVE"):
+            continue  # test_the_table_names_every_endpoint reports it
+        try:
+            inside_url = filler.url(endpoint, "in")
+            outside_url = filler.url(endpoint, "out") if endpoint.params else None
+        except LookupError as missing:
+            problems.append(str(missing))
+            continue
+        assert inside_url is not None
+        query: dict[str, Any] = {}
+        headers: dict[str, Any] = {}
+        kind: str | None = None
+        body: dict[str, Any] | None = None
+        if pages:
+            method = "GET"
+            if endpoint.key in PAGE_FORMS:
+                method, kind, body = "POST", "multipart", PAGE_FORMS[endpoint.key]
+        else:
+            query, headers, kind = filler.request(endpoint)
+            method, body = endpoint.method, filler.last_body
+        suffix = "?" + urlencode(query, doseq=True) if query else ""
+        seen: dict[str, str] = {}
+        rendered: dict[str, bool] = {}
+        notes: list[str] = []
+        for role, client in role_clients.items():
+            for place, url in (("inside", inside_url), ("outside", outside_url)):
+                # Outside calls matter for roles whose region does not hold OUT, and only
+                # where the inside call got through (a refusal inside is a refusal outside).
+                # A page action (a redirect, a form error) is checked inside only: with an
+                # empty form it stops at validation, and the API rows check the same service
+                # with a valid body; a page that shows the object (200) is checked outside.
+                if url is None or (
+                    place == "outside"
+                    and (
+                        role not in SCOPED_BELOW_COUNTY
+                        or seen.get(role) != OK
+                        or (pages and not rendered.get(role))
+                    )
+                ):
+                    continue
+                result = call(
+                    client,
+                    method,
+                    url + suffix,
+                    data=body,
+                    kind=kind,
+                    headers=headers,
+                    page=pages,
+                    audit_baseline=baseline,
+                )
+                if pages and result.status == 405:
+                    result = call(
+                        client, "POST", url, data={}, kind="multipart", page=True,
+                        audit_baseline=baseline,
+                    )  # fmt: skip
+                if place == "inside":
+                    seen[role] = result.outcome
+                    rendered[role] = result.status == 200
+                if result.outcome == OK and result.detail:
+                    notes.append(f"{role}/{place}: {result.status} {result.detail}")
+                elif place == "outside" and result.outcome == OK:
+                    notes.append(f"{role}/outside: OK")
+                if expected_row is None:
+                    continue
+                want = expected_row[role]
+                if place == "outside":
+                    want = expected_outside(role, want)
+                if result.outcome == ERROR or not matches(want, result.outcome):
+                    detail = f" {result.detail}" if result.detail else ""
+                    problems.append(
+                        f"{endpoint.key:70} {role:14} {place:8} expected {want:7} got "
+                        f"{result.outcome} ({result.status}{detail})"
+                    )
+        observed_rows.append(f"    {endpoint.key!r}: {suggest(seen)},")
+        if notes:
+            observed_rows.append("    # " + "; ".join(notes))
+    return problems, observed_rows
+
+
+def _observe(title: str, observed: list[str]) -> None:
+    if path := os.environ.get("WUSHE_MATRIX_OBSERVE"):
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(f"# {title}\n" + "\n".join(observed) + "\n")
+
+
+def _fail(title: str, problems: list[str]) -> None:
+    assert not problems, (
+        f"{len(problems)} {title} access mismatches (expected per wushe/core/tests/"
+        "access_matrix.py; ok = got past the permission check, denied = 403/404, login = 401 or "
+        "a redirect to the login page):\n" + "\n".join(problems)
+    )
+
+
+def _group(key: str) -> str:
+    bare = key.split(" ")[-1].removeprefix(API_PREFIX).strip("/")
+    return bare.split("/")[0] or "home"
+
+
+API_ENDPOINTS, API_SCHEMA = api_endpoints()
+PAGE_ENDPOINTS = page_endpoints()
+API_GROUPS = sorted({_group(e.key) for e in API_ENDPOINTS})
+PAGE_GROUPS = sorted({_group(e.key) for e in PAGE_ENDPOINTS})
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[World]:
+    """One world for the whole module, rolled back at its end; every test of the module runs
+    in its own transaction inside it, and every call in a savepoint inside that."""
+    from django.test.utils import override_settings
+
+    from wushe.testing import ensure_default_terms, ensure_haining_regions
+
+    media = tmp_path_factory.mktemp("matrix_media")
+    storages = {
+        **settings_storages(),
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(media)},
+        },
+    }
+    with django_db_blocker.unblock(), override_settings(STORAGES=storages):
+        outer = transaction.atomic()
+        # Services open durable transactions; like Django's TestCase, this outer block (which
+        # only exists to be rolled back) must not count as an enclosing transaction.
+        outer._from_testcase = True  # type: ignore[attr-defined]
+        with outer:
+            ensure_haining_regions()
+            ensure_default_terms()
+            yield build_world()
+            transaction.set_rollback(True)
+
+
+def settings_storages() -> dict[str, Any]:
+    from django.conf import settings
+
+    return dict(settings.STORAGES)
+
+
+def test_the_table_names_every_endpoint() -> None:
+    """A new endpoint or page needs a row in access_matrix.py; a removed one loses its row."""
+    problems = []
+    for title, endpoints, table, extra in (
+        ("API", API_ENDPOINTS, API, set()),
+        ("PAGES", PAGE_ENDPOINTS, PAGES, set(SKIPPED_PAGES)),
+    ):
+        keys = {e.key for e in endpoints}
+        for endpoint in endpoints:
+            if endpoint.key not in table and endpoint.key not in extra:
+                problems.append(
+                    f"{endpoint.key!r} has no entry in {title} of wushe/core/tests/"
+                    "access_matrix.py: add `"
+                    f"{endpoint.key!r}: row(DENIED, community=OK, …),` naming who may call it "
+                    "(docs/security.md, 'Access matrix')"
+                )
+        problems += [
+            f"{key!r} is in {title} of access_matrix.py but no such endpoint exists: remove it"
+            for key in sorted(set(table) - keys)
+        ]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("group", API_GROUPS)
+def test_api_access(world: World, group: str) -> None:
+    endpoints = [e for e in API_ENDPOINTS if _group(e.key) == group]
+    problems, observed = run_matrix(world, endpoints, API, pages=False, schema=API_SCHEMA)
+    _observe(f"API {group}", observed)
+    _fail(f"API /{group}", problems)
+
+
+@pytest.mark.parametrize("group", PAGE_GROUPS)
+def test_page_access(world: World, group: str) -> None:
+    endpoints = [e for e in PAGE_ENDPOINTS if _group(e.key) == group]
+    problems, observed = run_matrix(world, endpoints, PAGES, pages=True)
+    _observe(f"pages {group}", observed)
+    _fail(f"pages /{group}", problems)
