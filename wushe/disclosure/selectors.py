@@ -62,6 +62,10 @@ def public_projects(
     if p.year:
         qs = qs.filter(call__year=p.year)
     if organization_id:
+        # An id no row can have (beyond a 64-bit integer: the database refused the value and
+        # the page answered 500) finds nothing, as an unknown id does.
+        if not 0 < organization_id < 2**63:
+            return qs.none()
         qs = qs.filter(organization_id=organization_id)
     return (
         qs.select_related("call", "organization", "region")
