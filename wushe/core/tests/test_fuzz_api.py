@@ -421,3 +421,11 @@ def test_an_offset_past_any_register_is_a_validation_error_not_a_500(world):
     assert response.json()["code"] == "validation_failed"
     assert "offset" in response.json()["fields"]
     assert client.get("/api/v1/households", {"offset": "1000"}).status_code == 200
+
+
+def test_a_public_project_filter_by_an_impossible_organization_finds_nothing(world):
+    # Found by fuzzing: ?organization=-1763925527386717499162624 answered 500.
+    for organization in (str(-(10**24)), str(10**24)):
+        response = Client().get("/api/v1/public/projects", {"organization": organization})
+        assert response.status_code == 200
+        assert response.json()["items"] == []
