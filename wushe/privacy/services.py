@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -111,8 +112,16 @@ def consent_record(
         recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     consent.place(str(subject.region_id))  # type: ignore[attr-defined]
-    with transaction.atomic():
+    try:
         consent.full_clean(exclude=["region", "recorded_by"])
+    except DjangoValidationError as exc:
+        # An unknown purpose or method, an empty purpose …: a 422 naming the fields, not a 500.
+        raise ValidationFailed(
+            _("同意记录有误，请检查后重试。"),
+            code="consent.invalid",
+            fields={name: [str(m) for m in errors] for name, errors in exc.message_dict.items()},
+        ) from None
+    with transaction.atomic():
         consent.save()
         audit_record(
             action="privacy.consent.recorded",
