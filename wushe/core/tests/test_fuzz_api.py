@@ -429,3 +429,17 @@ def test_a_public_project_filter_by_an_impossible_organization_finds_nothing(wor
         response = Client().get("/api/v1/public/projects", {"organization": organization})
         assert response.status_code == 200
         assert response.json()["items"] == []
+
+
+def test_a_consent_with_an_unknown_method_or_no_purpose_is_a_validation_error(world):
+    # Found by fuzzing: the model's full_clean raised Django's ValidationError, a 500.
+    client = Client(headers=world.headers["county"])
+    resident_id = KNOWN_PATH_VALUES["resident_id"][0]
+    response = client.post(
+        f"/api/v1/residents/{resident_id}/consents",
+        {"given_on": "2025-01-01", "purpose": "", "method": "^"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "consent.invalid"
+    assert {"purpose", "method"} <= set(response.json()["fields"])
