@@ -8,7 +8,7 @@ This is the bounded run of `make test`: a few examples per operation, derandomis
 failure reproduces. `bench/fuzz_api.py` runs this same test with more examples, other roles or
 negative data, through the environment variables below:
 
-- `WUSHE_FUZZ_MAX_EXAMPLES` (default 2): examples generated per operation;
+- `WUSHE_FUZZ_MAX_EXAMPLES` (default 1): examples generated per operation;
 - `WUSHE_FUZZ_ROLES`: comma-separated callers, `anonymous` or keys of `wushe.testing.ROLE_USERS`
   (default: anonymous, resident, org_staff, community_a, township, county);
 - `WUSHE_FUZZ_NEGATIVE=1`: also generate data that breaks the schema (must answer 4xx, not 5xx);
