@@ -443,3 +443,19 @@ def test_a_consent_with_an_unknown_method_or_no_purpose_is_a_validation_error(wo
     assert response.status_code == 422
     assert response.json()["code"] == "consent.invalid"
     assert {"purpose", "method"} <= set(response.json()["fields"])
+
+
+def test_text_with_a_nul_character_is_refused_before_it_reaches_the_database(world):
+    # Found by fuzzing on PostgreSQL: a NUL in a filter or a body field answered 500.
+    client = Client(headers=world.headers["community_a"])
+    listed = client.get("/api/v1/needs", {"status": "open\x00"})
+    assert listed.status_code == 422
+    assert listed.json()["code"] == "request.nul_character"
+    assert list(listed.json()["fields"]) == ["status"]
+    created = client.post(
+        "/api/v1/households",
+        {"region": NANGUANXIANG, "number": "FUZZ-002", "address": "南关厢\x00"},
+        content_type="application/json",
+    )
+    assert created.status_code == 422, created.json()
+    assert list(created.json()["fields"]) == ["address"]
