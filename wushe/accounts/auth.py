@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja.security import APIKeyCookie, HttpBearer
 
 from wushe.core.errors import NotAuthenticated
@@ -18,10 +19,10 @@ class BearerTokenAuth(HttpBearer):
     def __call__(self, request: HttpRequest) -> Any:
         header = request.headers.get("Authorization")
         if header is not None:
-            scheme, _, value = header.partition(" ")
+            scheme, _sep, value = header.partition(" ")
             if scheme.lower() != "bearer" or not value.strip():
                 raise NotAuthenticated(
-                    "Authorization 请求头格式应为 “Bearer <令牌>”。", code="auth.header_invalid"
+                    _("Authorization 请求头格式应为 “Bearer <令牌>”。"), code="auth.header_invalid"
                 )
         return super().__call__(request)
 
