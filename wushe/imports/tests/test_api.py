@@ -196,6 +196,9 @@ def test_file_too_large_is_413(people, worker, settings):
         (bytes(range(256)) * 20, "import.file_type"),
         (xlsx_bytes([["姓名"], ["张三"]]), "import.missing_columns"),
     ],
+    # Fixed ids: the workbook's bytes carry the time it was made, and pytest-xdist needs
+    # every worker to collect the same test names.
+    ids=["png", "old-excel", "binary", "xlsx-without-columns"],
 )
 def test_unusable_files_are_422_with_a_code_and_no_job(people, worker, data, code):
     response = upload(bearer_client(worker), data)
