@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,8 +38,6 @@ from .registry import Indicator, Measure, Over, all_indicators
 logger = logging.getLogger(__name__)
 DIGITS = {0: 0, **codes.SIGNIFICANT_DIGITS}
 _ADVISORY_LOCK = 804_008  # "indicators"
-_SCAN = "indicators_scan"  # temporary table of one grouped scan (PostgreSQL)
-_PARALLEL_SCANS = os.environ.get("WUSHE_INDICATORS_PARALLEL_SCANS", "1") != "0"
 
 
 def _table(model: Any) -> str:
@@ -91,29 +88,11 @@ def _insert_measure(
         .values_list("r", "v")
     )
     sql, params = grouped.query.sql_with_params()
-    _insert_select(
-        cursor,
+    cursor.execute(
         f"INSERT INTO {_table(Staging)} (run, indicator, part, period, region, value) "
-        f"SELECT %s, %s, %s, %s, sub.r, sub.v FROM ",
-        [run, indicator.code, part, period_key],
-        f"SELECT r, v FROM ({sql}) sub WHERE sub.r IS NOT NULL",
-        params,
+        f"SELECT %s, %s, %s, %s, sub.r, sub.v FROM ({sql}) sub WHERE sub.r IS NOT NULL",
+        [run, indicator.code, part, period_key, *params],
     )
-
-
-def _insert_select(
-    cursor: Any, insert: str, insert_params: list[Any], select: str, params: Sequence[Any]
-) -> None:
-    """`insert` + (`select`) sub: on PostgreSQL through a temporary table made with CREATE
-    TABLE AS, because PostgreSQL runs the grouped scan of an INSERT … SELECT in one process
-    but a CREATE TABLE AS with parallel workers (the scans of millions of records are most
-    of a rebuild; their grouped results are small)."""
-    if connection.vendor != "postgresql" or not _PARALLEL_SCANS:
-        cursor.execute(f"{insert}({select}) sub", [*insert_params, *params])
-        return
-    cursor.execute(f"CREATE TEMPORARY TABLE {_SCAN} ON COMMIT DROP AS {select}", list(params))
-    cursor.execute(f"{insert}{_SCAN} sub", insert_params)
-    cursor.execute(f"DROP TABLE {_SCAN}")
 
 
 SNAPSHOT_KEY = "*"  # period key of indicators made only of snapshots (same for every period)
@@ -151,13 +130,11 @@ def _insert_by_month(
     # The month's period key is written here (not by a later UPDATE of every row): `month`
     # marks the row as one of a by-month scan for _spread_months.
     months = " ".join(f"WHEN {m} THEN '{year}-{m:02d}'" for m in range(1, 13))
-    _insert_select(
-        cursor,
+    cursor.execute(
         f"INSERT INTO {_table(Staging)} (run, indicator, part, period, region, month, value) "
-        f"SELECT %s, %s, %s, CASE sub.mo {months} END, sub.r, sub.mo, sub.v FROM ",
-        [run, indicator.code, part],
-        f"SELECT r, mo, v FROM ({sql}) sub WHERE sub.r IS NOT NULL",
-        params,
+        f"SELECT %s, %s, %s, CASE sub.mo {months} END, sub.r, sub.mo, sub.v "
+        f"FROM ({sql}) sub WHERE sub.r IS NOT NULL",
+        [run, indicator.code, part, *params],
     )
 
 
