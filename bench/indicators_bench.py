@@ -429,7 +429,6 @@ def duckdb_compute(con: Any) -> tuple[float, list[str]]:
     from wushe.indicators.registry import all_indicators
 
     cursor = DuckCursor(con)
-    engine._PARALLEL_SCANS = False  # DuckDB runs the INSERT … SELECT in parallel itself
     periods = engine.periods_of([YEAR])
     started = time.perf_counter()
     failed = engine._stage(cursor, 1, all_indicators(), periods, "")
