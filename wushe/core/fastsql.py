@@ -99,6 +99,42 @@ def insert_many(instances: Iterable[models.Model], *, read_pks: bool = False) ->
         row._state.db = connection.alias
 
 
+Statement = tuple[str, list[Any]]
+
+
+def insert_statement(instances: Iterable[models.Model]) -> Statement | None:
+    """The INSERT of new rows of one model, for `execute_together` (None for no rows). The
+    rows' primary keys are not read back."""
+    rows = list(instances)
+    if not rows:
+        return None
+    sql, fields = _insert_parts(type(rows[0]))
+    params: list[Any] = []
+    for row in rows:
+        params.extend(_values(row, fields))
+        row._state.adding = False
+        row._state.db = connection.alias
+    return sql + ", ".join([_placeholders(len(fields))] * len(rows)), params
+
+
+def execute_together(statements: Iterable[Statement | None]) -> None:
+    """Run independent write statements in one round trip on PostgreSQL (as data-modifying
+    WITH clauses of one statement), one after another elsewhere. They must not depend on each
+    other's effects: PostgreSQL runs the parts of one statement on the same snapshot."""
+    parts = [s for s in statements if s is not None]
+    if not parts:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(parts) > 1:
+            head = ", ".join(f"w{i} AS ({sql})" for i, (sql, _p) in enumerate(parts[:-1]))
+            cursor.execute(
+                f"WITH {head} {parts[-1][0]}", [p for _sql, params in parts for p in params]
+            )
+        else:
+            for sql, params in parts:
+                cursor.execute(sql, params)
+
+
 _Converter = tuple[list[Any], Any]
 _SELECT_SQL: dict[
     tuple[type[models.Model], str, str], tuple[str, list[str], list[str], list[_Converter]]

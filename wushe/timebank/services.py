@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from wushe.accounts.roles import WRITER_ROLES
 from wushe.accounts.scoping import in_scope
-from wushe.audit.services import audit_record
+from wushe.audit.services import audit_event, audit_record
 from wushe.core import fastsql
 from wushe.core.errors import Conflict, NotFound, ValidationFailed
 from wushe.core.idempotency import fingerprint, idempotent_create
@@ -316,8 +316,8 @@ def _lock_balances(ids: list[int]) -> _Locked:
     return locked
 
 
-def _set_balances(amounts: dict[int, int]) -> None:
-    """Write the new balances of the locked accounts: one UPDATE, in account-id order."""
+def _balances_statement(amounts: dict[int, int]) -> fastsql.Statement:
+    """The UPDATE that writes the new balances of the locked accounts (one statement)."""
     table = fastsql.qn(Balance._meta.db_table)
     ids = sorted(amounts)
     cases = " ".join(["WHEN %s THEN %s"] * len(ids))
@@ -325,12 +325,11 @@ def _set_balances(amounts: dict[int, int]) -> None:
     for account_id in ids:
         params += [account_id, amounts[account_id]]
     now = Balance._meta.get_field("updated_at").get_db_prep_save(timezone.now(), connection)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET amount = CASE account_id {cases} END, "  # noqa: S608
-            f"updated_at = %s WHERE account_id IN ({', '.join(['%s'] * len(ids))})",
-            [*params, now, *ids],
-        )
+    return (
+        f"UPDATE {table} SET amount = CASE account_id {cases} END, "  # noqa: S608
+        f"updated_at = %s WHERE account_id IN ({', '.join(['%s'] * len(ids))})",
+        [*params, now, *ids],
+    )
 
 
 def _raise_if_twin(county: str, user: Any, key: str, kind: str, source_ref: str) -> None:
@@ -431,13 +430,11 @@ def _post(
             if amount_after < 0 and account_id not in locked.negative_allowed:
                 raise Conflict(_("余额不足。"), code="timebank.insufficient_balance")
             moved[account_id] = amount_after
-        fastsql.insert_many(entries)
-        _set_balances(moved)
         # The legs as stored, for the caller's answer without reading the entries back.
         transfer.legs = [(e.account_id, e.amount, e.unit) for e in entries]
         if after is not None:
             after(transfer)
-        audit_record(
+        event = audit_event(
             action=f"timebank.transfer.{kind}",
             actor=actor,
             target=transfer,
@@ -447,6 +444,15 @@ def _post(
                 "memo": memo[:200],
                 "source_ref": source_ref,
             },
+        )
+        # Entries, balances and the audit event in one round trip (they are independent of
+        # each other; the transfer they point at is already inserted).
+        fastsql.execute_together(
+            [
+                fastsql.insert_statement(entries),
+                _balances_statement(moved),
+                fastsql.insert_statement([event]),
+            ]
         )
         return transfer
 
