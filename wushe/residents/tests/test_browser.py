@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from wushe.browser import browser_page, screenshot
 from wushe.residents import services
@@ -39,9 +40,8 @@ def test_worker_finds_a_resident_and_reveals_the_id_number_on_a_phone(live_serve
 
         page.get_by_label("姓名").fill("张秀")  # names match from the start
         page.get_by_role("button", name="查询").click()
-        page.wait_for_function(
-            "!document.querySelector('#resident-results').innerText.includes('王建国')"
-        )
+        # A locator assertion, not wait_for_function: the CSP forbids evaluating strings.
+        expect(page.locator("#resident-results")).not_to_contain_text("王建国")
         assert "独居老人" in page.locator("#resident-results").inner_text()
         assert number not in page.content()
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
