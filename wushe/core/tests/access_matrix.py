@@ -453,10 +453,9 @@ API: dict[str, dict[str, str]] = {
         DENIED, social_worker=OK, community=OK, township=OK, county=OK, province=OK, admin=OK
     ),
     "GET /api/v1/services": row(OK),
-    # KNOWN WEAK ROW: offering_create checks the provider before the caller's role, and on
-    # PostgreSQL the probe's provider id is not found, so non-providers get 422 there (no
-    # write happens). To be fixed in wushe/menu/services (check the role first).
-    "POST /api/v1/services": row(OK),
+    "POST /api/v1/services": row(
+        OK, resident=DENIED, volunteer=DENIED, charity_staff=DENIED, auditor=DENIED, reviewer=DENIED
+    ),
     "GET /api/v1/services/{offering_id}": row(OK, reviewer=DENIED),
     "PUT /api/v1/services/{offering_id}": row(
         DENIED, social_worker=OK, org_staff=OK, township=OK, county=OK, province=OK, admin=OK

@@ -158,6 +158,10 @@ def offering_create(
 ) -> ServiceOffering:
     """Put a service on the menu of a region. The provider's staff may do it within the
     provider's own region; workers (WRITER_ROLES) for any provider in their scope."""
+    # Who may put services on a menu at all, before the input is looked at: a caller who
+    # may not is refused the same way whatever the body says.
+    if not rules.manages_menu(actor):
+        raise forbidden(f"{ENTITY}.forbidden", _("您不能为该服务提供方在此区域上架服务。"))
     errors = Errors(ENTITY)
     region = _region(region_code, errors)
     provider = _provider(provider_kind, provider_id, errors)
