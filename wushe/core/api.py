@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -27,6 +27,22 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None) ->
     return {"code": code, "message": message, "fields": fields or {}}
 
 
+def _range_message(error: Any) -> str | None:
+    """A Chinese message for pydantic's bound errors (`Field(ge=…, le=…)`), which say what is
+    allowed; None for the other errors, whose English message is kept."""
+    limits = error.get("ctx") or {}
+    kind = error.get("type")
+    if kind == "less_than_equal" and "le" in limits:
+        return _("不能大于 %(limit)s。") % {"limit": limits["le"]}
+    if kind == "greater_than_equal" and "ge" in limits:
+        return _("不能小于 %(limit)s。") % {"limit": limits["ge"]}
+    if kind == "less_than" and "lt" in limits:
+        return _("须小于 %(limit)s。") % {"limit": limits["lt"]}
+    if kind == "greater_than" and "gt" in limits:
+        return _("须大于 %(limit)s。") % {"limit": limits["gt"]}
+    return None
+
+
 def _validation_fields(exc: ValidationError) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for error in exc.errors:
@@ -36,7 +52,7 @@ def _validation_fields(exc: ValidationError) -> dict[str, Any]:
         if loc and loc[0] == "payload":
             loc = loc[1:]
         key = ".".join(loc) or "body"
-        fields.setdefault(key, []).append(error.get("msg", ""))
+        fields.setdefault(key, []).append(_range_message(error) or error.get("msg", ""))
     return fields
 
 
@@ -61,8 +77,9 @@ ERROR_RESPONSES: dict[int, str] = {
     404: "不存在或不在调用者的管辖范围内（not_found）",
     409: "当前状态不允许此操作（conflict）",
     413: "请求内容过大（request.too_large）",
-    422: "提交的数据有误（validation_failed，fields 按字段列出原因）",
+    422: "提交的数据有误（validation_failed，fields 按字段列出原因；input.out_of_range）",
     429: "请求过于频繁（throttled）",
+    503: "暂时不可用（server.unavailable）或并发冲突（server.conflict_retry），按 Retry-After 重试",
 }
 
 
@@ -152,16 +169,71 @@ def _rewrite_refs(value: Any, renames: dict[str, str]) -> Any:
 
 # Seconds a client should wait before retrying when the database cannot be reached.
 UNAVAILABLE_RETRY_AFTER = 5
+# Seconds a client should wait before retrying after a deadlock or serialization failure: the
+# other transaction has finished by then.
+CONFLICT_RETRY_AFTER = 1
+
+# SQLSTATEs of a transaction PostgreSQL rolled back because of another one (class 40):
+# serialization_failure and deadlock_detected. Repeating the request is the remedy.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+_RETRYABLE_NAMES = frozenset({"SerializationFailure", "DeadlockDetected", "TransactionRollback"})
+# numeric_value_out_of_range: "integer out of range", "bigint out of range", "numeric field
+# overflow" (22003).
+_OUT_OF_RANGE_SQLSTATE = "22003"
+
+
+def _sqlstate(exc: BaseException | None) -> str | None:
+    """The SQLSTATE of a database error, of psycopg 3 (`sqlstate`) or 2 (`pgcode`), looking
+    through Django's wrapper to the driver's error it was raised from."""
+    for error in (exc, getattr(exc, "__cause__", None)):
+        code = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+        if code:
+            return str(code)
+    return None
+
+
+def retryable_conflict(exc: BaseException | None) -> bool:
+    """PostgreSQL rolled the transaction back because of a concurrent one (a deadlock, or a
+    serialization failure under REPEATABLE READ/SERIALIZABLE): nothing was written, and the
+    same request will very likely succeed a moment later, so 503 `server.conflict_retry` with
+    Retry-After rather than a 500. Logged as a warning: frequent deadlocks still deserve a look
+    at the lock order."""
+    if not isinstance(exc, DatabaseError):
+        return False
+    if _sqlstate(exc) in _RETRYABLE_SQLSTATES:
+        return True
+    return any(type(error).__name__ in _RETRYABLE_NAMES for error in (exc, exc.__cause__) if error)
+
+
+def value_out_of_range(exc: BaseException | None) -> bool:
+    """A number too large for its column reached the database: PostgreSQL refuses it with a
+    DataError (SQLSTATE 22003), SQLite's driver with an OverflowError beyond 64 bits. The entry
+    points bound their integers (wushe.core.bounds); this is the net for one that does not,
+    answered as the user's mistake (422 `input.out_of_range`) rather than a 500. Nothing was
+    written: the statement failed and its transaction was rolled back."""
+    if isinstance(exc, OverflowError):
+        return True
+    if not isinstance(exc, DataError):
+        return False
+    return _sqlstate(exc) == _OUT_OF_RANGE_SQLSTATE or "out of range" in str(exc)
+
+
+def out_of_range_body() -> dict[str, Any]:
+    return error_body("input.out_of_range", _("输入的数值超出允许范围，请检查后重试。"))
+
+
+def conflict_retry_body() -> dict[str, Any]:
+    return error_body("server.conflict_retry", _("数据正被同时修改，请稍后重试。"))
 
 
 def database_unavailable(exc: BaseException | None) -> bool:
     """The database could not be reached or dropped the connection (server restarting, failing
     over, too many connections): a retry later will do, so 503 with Retry-After, not a 500.
-    Errors of the statement itself (IntegrityError, DataError, ProgrammingError) stay 500s,
-    and so does a deadlock: that one is a bug to look at."""
+    Errors of the statement itself (IntegrityError, DataError, ProgrammingError) stay 500s;
+    a deadlock or serialization failure is `retryable_conflict`, not this."""
     if not isinstance(exc, OperationalError | InterfaceError):
         return False
-    return type(exc.__cause__).__name__ != "DeadlockDetected"
+    return not retryable_conflict(exc)
 
 
 def _nul_fields(value: Any, path: str = "") -> list[str]:
@@ -294,6 +366,14 @@ class WusheAPI(NinjaAPI):
             return self.create_response(
                 request, error_body(code, _("请求无效。")), status=exc.status_code
             )
+        if retryable_conflict(exc):
+            logger.warning("transaction conflict, client asked to retry: %s", exc)
+            response = self.create_response(request, conflict_retry_body(), status=503)
+            response["Retry-After"] = str(CONFLICT_RETRY_AFTER)
+            return response
+        if value_out_of_range(exc):
+            logger.warning("value out of range reached the database", exc_info=exc)
+            return self.create_response(request, out_of_range_body(), status=422)
         if database_unavailable(exc):
             logger.warning("database unavailable: %s: %s", type(exc).__name__, exc)
             response = self.create_response(

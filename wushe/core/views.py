@@ -16,7 +16,16 @@ from wushe.accounts import selectors as account_selectors
 from wushe.accounts.roles import ROLE_DESCRIPTIONS
 
 from . import nav
-from .api import UNAVAILABLE_RETRY_AFTER, database_unavailable, error_body
+from .api import (
+    CONFLICT_RETRY_AFTER,
+    UNAVAILABLE_RETRY_AFTER,
+    conflict_retry_body,
+    database_unavailable,
+    error_body,
+    out_of_range_body,
+    retryable_conflict,
+    value_out_of_range,
+)
 
 logger = logging.getLogger("wushe.health")
 
@@ -80,10 +89,26 @@ def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def error_500(request: HttpRequest) -> HttpResponse:
     # Django calls this while handling the exception: a database that cannot be reached
-    # (restart, failover) is a 503 with Retry-After, which clients and proxies retry.
-    if database_unavailable(sys.exc_info()[1]):
+    # (restart, failover) is a 503 with Retry-After, which clients and proxies retry; so is a
+    # deadlock or serialization failure (the transaction was rolled back, a retry will do).
+    # A number too large for its column is the user's input: 422, nothing was written.
+    exc = sys.exc_info()[1]
+    if retryable_conflict(exc):
+        logger.warning("transaction conflict, page asked to retry: %s", exc)
         if _wants_json(request):
-            response: HttpResponse = JsonResponse(
+            response: HttpResponse = JsonResponse(conflict_retry_body(), status=503)
+        else:
+            response = HttpResponse(render_to_string("errors/retry.html"), status=503)
+        response["Retry-After"] = str(CONFLICT_RETRY_AFTER)
+        return response
+    if value_out_of_range(exc):
+        logger.warning("value out of range reached the database", exc_info=exc)
+        if _wants_json(request):
+            return JsonResponse(out_of_range_body(), status=422)
+        return HttpResponse(render_to_string("errors/422.html"), status=422)
+    if database_unavailable(exc):
+        if _wants_json(request):
+            response = JsonResponse(
                 error_body("server.unavailable", _("服务暂时不可用，请稍后重试。")), status=503
             )
         else:
