@@ -49,6 +49,9 @@ class Column:
     choices: tuple[tuple[str, Any], ...] = ()  # CHOICE: (value, Chinese label)
     vocabulary: str = ""  # TERMS: a wushe.taxonomy Vocabulary value
     max_length: int | None = None  # TEXT: longer is an error `<entity>.<field>.too_long`
+    # INT / MONEY_FEN: a larger value is an error `<entity>.<field>.too_large`. None: the
+    # column's storage limit (int4 for INT, int8 fen for MONEY_FEN), never a database error.
+    max_value: int | None = None
     example: str = ""  # example cell in the downloadable template
     help: Any = ""  # 填写说明 shown in the template's notes sheet
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl.utils.datetime import from_excel
 
+from wushe.core.bounds import INT4_MAX, INT8_MAX
 from wushe.core.errors import ValidationFailed
 from wushe.core.identifiers import parse_credit_code, parse_id_number, parse_phone
 
@@ -258,6 +259,19 @@ def _int(value: Any) -> int:
     return int(number)
 
 
+def _at_most(inner: Converter, limit: int, too_large: Any) -> Converter:
+    """`inner`, refusing a number above `limit`: a value the column cannot hold made saving
+    the row fail in the database (PostgreSQL int4/int8) instead of naming the cell."""
+
+    def convert(value: Any) -> Any:
+        number = inner(value)
+        if number > limit:
+            raise CellError("too_large", too_large % {"max": limit})
+        return number
+
+    return convert
+
+
 def _money_fen(value: Any) -> int:
     """Yuan → integer fen with Decimal: "1,234.5" → 123450. A float cell is read through its
     shortest repr (the number Excel showed), never multiplied as a float."""
@@ -408,9 +422,11 @@ def converter_for(
     elif kind == Kind.DATE:
         inner = _date(epoch)
     elif kind == Kind.INT:
-        inner = _int
+        limit = INT4_MAX if column.max_value is None else column.max_value
+        inner = _at_most(_int, limit, _("数值过大，不能超过 %(max)d。"))
     elif kind == Kind.MONEY_FEN:
-        inner = _money_fen
+        limit = INT8_MAX if column.max_value is None else column.max_value
+        inner = _at_most(_money_fen, limit, _("金额过大，不能超过 %(max)d 分。"))
     elif kind == Kind.BOOL:
         inner = _bool
     elif kind == Kind.CHOICE:
@@ -444,6 +460,8 @@ def kinds_help(column: Column) -> str:
     if kind == Kind.DATE:
         return gettext("日期，如 2024-01-05、2024/1/5 或 2024年1月5日。")
     if kind == Kind.INT:
+        if column.max_value is not None:
+            return gettext("整数，最大 %(max)d。") % {"max": column.max_value}
         return gettext("整数。")
     if kind == Kind.MONEY_FEN:
         return gettext("金额（元），最多两位小数。")

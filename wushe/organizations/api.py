@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from wushe.accounts.auth import API_AUTH
+from wushe.core.bounds import STAFF_MAX
 from wushe.core.errors import DomainError, PermissionDenied, ValidationFailed
 from wushe.core.paging import CappedLimitOffsetPagination
 from wushe.regions import codes
@@ -158,9 +159,9 @@ class FactsIn(Schema):
     founded_on: date | None = None
     registered_on: date | None = None
     filed_on: date | None = None
-    staff_full_time: int = Field(0, ge=0)
-    staff_part_time: int = Field(0, ge=0)
-    staff_social_workers: int = Field(0, ge=0)
+    staff_full_time: int = Field(0, ge=0, le=STAFF_MAX)
+    staff_part_time: int = Field(0, ge=0, le=STAFF_MAX)
+    staff_social_workers: int = Field(0, ge=0, le=STAFF_MAX)
     description: str = Field("", max_length=2000)
     contact_name: str = Field("", max_length=50)
     contact_phone: str = Field("", max_length=30, description="手机号码（加密保存，返回时脱敏）")
@@ -191,9 +192,9 @@ class OrganizationPatch(Schema):
     founded_on: date | None = None
     registered_on: date | None = None
     filed_on: date | None = None
-    staff_full_time: int | None = Field(None, ge=0)
-    staff_part_time: int | None = Field(None, ge=0)
-    staff_social_workers: int | None = Field(None, ge=0)
+    staff_full_time: int | None = Field(None, ge=0, le=STAFF_MAX)
+    staff_part_time: int | None = Field(None, ge=0, le=STAFF_MAX)
+    staff_social_workers: int | None = Field(None, ge=0, le=STAFF_MAX)
     description: str | None = Field(None, max_length=2000)
     contact_name: str | None = Field(None, max_length=50)
     contact_phone: str | None = Field(None, max_length=30)

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from wushe.core.bounds import STAFF_MAX
 from wushe.core.errors import DomainError
 from wushe.regions import codes
 from wushe.taxonomy.models import Vocabulary
@@ -128,9 +129,15 @@ class OrganizationForm(forms.Form):
     founded_on = forms.DateField(label=_("成立日期"), required=False, widget=DateInput)
     registered_on = forms.DateField(label=_("登记日期"), required=False, widget=DateInput)
     filed_on = forms.DateField(label=_("备案日期"), required=False, widget=DateInput)
-    staff_full_time = forms.IntegerField(label=_("专职人员"), min_value=0, initial=0)
-    staff_part_time = forms.IntegerField(label=_("兼职人员"), min_value=0, initial=0)
-    staff_social_workers = forms.IntegerField(label=_("持证社工"), min_value=0, initial=0)
+    staff_full_time = forms.IntegerField(
+        label=_("专职人员"), min_value=0, max_value=STAFF_MAX, initial=0
+    )
+    staff_part_time = forms.IntegerField(
+        label=_("兼职人员"), min_value=0, max_value=STAFF_MAX, initial=0
+    )
+    staff_social_workers = forms.IntegerField(
+        label=_("持证社工"), min_value=0, max_value=STAFF_MAX, initial=0
+    )
     description = forms.CharField(
         label=_("简介"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from wushe.core.bounds import STAFF_MAX
 from wushe.core.identifiers import CreditCode
 from wushe.imports.adapters import CleanRow, Column, ImportAdapter, ImportContext, Kind, RowInvalid
 from wushe.regions.models import Region
@@ -188,9 +189,9 @@ class OrganizationAdapter(ImportAdapter):
         Column("is_charity", "是否慈善组织", aliases=("慈善组织",), kind=Kind.BOOL),
         Column("is_social_work_agency", "是否社工机构", aliases=("社工机构",), kind=Kind.BOOL),
         Column("has_party_org", "是否建立党组织", aliases=("党组织",), kind=Kind.BOOL),
-        Column("staff_full_time", "专职人员数", kind=Kind.INT),
-        Column("staff_part_time", "兼职人员数", kind=Kind.INT),
-        Column("staff_social_workers", "持证社工数", kind=Kind.INT),
+        Column("staff_full_time", "专职人员数", kind=Kind.INT, max_value=STAFF_MAX),
+        Column("staff_part_time", "兼职人员数", kind=Kind.INT, max_value=STAFF_MAX),
+        Column("staff_social_workers", "持证社工数", kind=Kind.INT, max_value=STAFF_MAX),
     )
 
     # --- import -------------------------------------------------------------------------
