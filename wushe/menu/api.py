@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from wushe.accounts.auth import API_AUTH
+from wushe.core.bounds import CAPACITY_MAX, PRICE_FEN_MAX
 from wushe.core.idempotency import HEADER, key_from_header
 from wushe.core.paging import CappedLimitOffsetPagination
 from wushe.regions import codes
@@ -120,9 +121,9 @@ class OfferingIn(Schema):
     description: str = Field("", max_length=2000)
     audience: str = Field("everyone", description="everyone 全体居民 / tagged 特定困难群体")
     eligible_tags: list[str] = Field(default_factory=list, description="困难群体标签代码")
-    price_fen: int = Field(0, ge=0, description="居民支付（分），0 为免费")
-    subsidy_fen: int = Field(0, ge=0, description="财政补贴（分）")
-    capacity: int = Field(10, ge=1, description="每周期名额")
+    price_fen: int = Field(0, ge=0, le=PRICE_FEN_MAX, description="居民支付（分），0 为免费")
+    subsidy_fen: int = Field(0, ge=0, le=PRICE_FEN_MAX, description="财政补贴（分）")
+    capacity: int = Field(10, ge=1, le=CAPACITY_MAX, description="每周期名额")
     period: str = Field("week", description="day / week / month / total")
     schedule: str = Field("", max_length=200)
     location: str = Field("", max_length=200)
