@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from wushe.core.bounds import CAPACITY_MAX, PRICE_FEN_MAX
 from wushe.residents.models import Tag
 from wushe.taxonomy.models import Vocabulary
 from wushe.taxonomy.selectors import terms
@@ -78,6 +79,10 @@ class YuanField(forms.CharField):
             raise forms.ValidationError(_("请输入金额，如 12.50。")) from exc
         if amount < 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
             raise forms.ValidationError(_("金额应为不小于 0 的数，最多两位小数。"))
+        if amount * 100 > PRICE_FEN_MAX:
+            raise forms.ValidationError(
+                _("金额不能超过 %(max)s 元。") % {"max": PRICE_FEN_MAX // 100}
+            )
         return int(amount * 100)
 
 
@@ -98,7 +103,7 @@ class OfferingForm(forms.Form):
     )
     price = YuanField(label=_("居民支付（元，0 为免费）"), initial="0", required=False)
     subsidy = YuanField(label=_("财政补贴（元）"), initial="0", required=False)
-    capacity = forms.IntegerField(label=_("名额"), min_value=1, initial=10)
+    capacity = forms.IntegerField(label=_("名额"), min_value=1, max_value=CAPACITY_MAX, initial=10)
     period = forms.ChoiceField(label=_("名额周期"), choices=Period.choices, initial=Period.WEEK)
     schedule = forms.CharField(
         label=_("服务时间"),
