@@ -66,7 +66,7 @@ class RecordOut(Schema):
 class RecordIn(Schema):
     signed_in_at: datetime
     signed_out_at: datetime
-    travel_minutes: int = Field(0, ge=0)
+    travel_minutes: int = Field(0, ge=0, le=600)  # as at sign-out and on the page
     content: str = Field("", max_length=200)
     volunteer: int | None = Field(None, description="志愿者（组织者代录时填写；默认本人）")
 

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wushe.core.bounds import POINTS_MAX, QUANTITY_MAX
 from wushe.core.errors import DomainError
 from wushe.core.forms import show_domain_error
 from wushe.organizations.models import Organization
@@ -113,7 +114,9 @@ class DonationForm(forms.Form):
     kind = forms.ChoiceField(label=_("捐赠类型"), choices=DonationKind.choices)
     amount = forms.CharField(label=_("金额（元）"), required=False, max_length=30)
     goods_description = forms.CharField(label=_("物资名称"), required=False, max_length=200)
-    quantity = forms.IntegerField(label=_("数量"), required=False, min_value=1)
+    quantity = forms.IntegerField(
+        label=_("数量"), required=False, min_value=1, max_value=QUANTITY_MAX
+    )
     unit = forms.CharField(label=_("单位"), required=False, max_length=20)
     estimated_value = forms.CharField(label=_("物资估值（元）"), required=False, max_length=30)
     received_on = forms.DateField(label=_("接收日期"), widget=DATE)
@@ -179,8 +182,8 @@ class StoreForm(forms.Form):
 class ItemForm(forms.Form):
     name = forms.CharField(label=_("物品名称"), max_length=100)
     unit = forms.CharField(label=_("单位"), max_length=20)
-    points_price = forms.IntegerField(label=_("兑换积分"), min_value=1)
-    stock = forms.IntegerField(label=_("初始库存"), min_value=0, initial=0)
+    points_price = forms.IntegerField(label=_("兑换积分"), min_value=1, max_value=POINTS_MAX)
+    stock = forms.IntegerField(label=_("初始库存"), min_value=0, max_value=QUANTITY_MAX, initial=0)
     active = forms.BooleanField(label=_("上架"), required=False, initial=True)
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
@@ -191,5 +194,5 @@ class ItemForm(forms.Form):
 
 
 class RestockForm(forms.Form):
-    quantity = forms.IntegerField(label=_("补货数量"), min_value=1)
+    quantity = forms.IntegerField(label=_("补货数量"), min_value=1, max_value=QUANTITY_MAX)
     note = forms.CharField(label=_("说明"), max_length=200, required=False)

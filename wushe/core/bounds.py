@@ -33,3 +33,5 @@ POINTS_MAX = 100_000_000
 PRICE_FEN_MAX = 1_000_000
 # Places of one offering or activity in one period.
 CAPACITY_MAX = 100_000
+# Either side of an exchange rate between two schemes' units.
+RATE_MAX = 1_000_000

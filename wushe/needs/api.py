@@ -2,7 +2,7 @@
 endpoints (`POST /needs/{id}/address` …)."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from wushe.accounts.auth import API_AUTH
+from wushe.core.bounds import PEOPLE_MAX
 from wushe.core.errors import PermissionDenied
 from wushe.core.idempotency import HEADER, key_from_header
 from wushe.core.paging import CappedLimitOffsetPagination
@@ -134,9 +135,11 @@ class NeedIn(Schema):
     description: str = Field("", max_length=2000)
     source: str = Field("survey", description="survey 需求摸排 / other")
     source_ref: str = Field("", max_length=64, description="摸排表编号等")
-    people_count: int = Field(1, ge=1)
-    vulnerable_count: int | None = Field(None, ge=0)
-    groups: dict[str, int] = Field(default_factory=dict, description="困难群体标签 → 人数")
+    people_count: int = Field(1, ge=1, le=PEOPLE_MAX)
+    vulnerable_count: int | None = Field(None, ge=0, le=PEOPLE_MAX)
+    groups: dict[str, Annotated[int, Field(le=PEOPLE_MAX)]] = Field(
+        default_factory=dict, description="困难群体标签 → 人数"
+    )
     resident_id: int | None = None
 
 

@@ -5,6 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from wushe.core.bounds import PEOPLE_MAX
 from wushe.residents.models import Tag
 from wushe.taxonomy.models import Vocabulary
 from wushe.taxonomy.selectors import terms
@@ -43,7 +44,9 @@ class NeedForm(forms.Form):
         label=_("需求描述"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     source_ref = forms.CharField(label=_("摸排表编号"), max_length=64, required=False)
-    people_count = forms.IntegerField(label=_("涉及人数"), min_value=1, initial=1)
+    people_count = forms.IntegerField(
+        label=_("涉及人数"), min_value=1, max_value=PEOPLE_MAX, initial=1
+    )
 
     def __init__(self, *args: Any, regions: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -51,7 +54,7 @@ class NeedForm(forms.Form):
         cast(forms.ChoiceField, self.fields["category"]).choices = category_choices()
         for tag, label in Tag.choices:
             self.fields[f"group_{tag}"] = forms.IntegerField(
-                label=label, min_value=0, required=False
+                label=label, min_value=0, max_value=PEOPLE_MAX, required=False
             )
 
     def group_fields(self) -> list[Any]:

@@ -10,13 +10,14 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from ninja import Field, Form, Router, Schema, Status
 from ninja import File as FileParam
-from ninja import Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from pydantic import StrictInt
 
 from wushe.accounts.auth import API_AUTH
+from wushe.core.bounds import PEOPLE_MAX
 from wushe.core.errors import NotFound
 from wushe.core.idempotency import HEADER, key_from_header
 from wushe.core.images import image_accept, image_response, read_upload
@@ -137,7 +138,7 @@ class ProposalIn(Schema):
     summary: str
     requested_fen: StrictInt
     category_id: int | None = None
-    target_beneficiaries: StrictInt = 0
+    target_beneficiaries: StrictInt = Field(0, le=PEOPLE_MAX)
     need_ids: list[int] = []
 
 
@@ -189,8 +190,8 @@ def _expenditure_out(e: Expenditure) -> dict[str, Any]:
 class ActivityIn(Schema):
     held_on: date
     title: str
-    beneficiaries: StrictInt
-    vulnerable: StrictInt = 0
+    beneficiaries: StrictInt = Field(..., le=PEOPLE_MAX)
+    vulnerable: StrictInt = Field(0, le=PEOPLE_MAX)
     note: str = ""
 
 

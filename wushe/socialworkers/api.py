@@ -164,7 +164,7 @@ class RenewalIn(Schema):
 
 class EducationIn(Schema):
     taken_on: date
-    hours: Decimal = Field(..., description="学时，最多一位小数")
+    hours: Decimal = Field(..., le=200, description="学时，最多一位小数")
     provider: str = Field(..., max_length=100)
     topic: str = Field(..., max_length=200)
 

@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from wushe.accounts.auth import API_AUTH
+from wushe.core.bounds import POINTS_MAX, QUANTITY_MAX
 from wushe.core.errors import ValidationFailed
 from wushe.core.idempotency import HEADER, key_from_header
 from wushe.core.paging import CappedLimitOffsetPagination
@@ -179,10 +180,10 @@ class TransferIn(Schema):
     kind: Literal["gift", "donate", "redeem", "reversal"]
     source: int | None = Field(None, description="转出账户（gift、donate、redeem）")
     target: int | None = Field(None, description="转入账户（gift）")
-    amount: int | None = Field(None, description="金额（方案的最小单位）")
+    amount: int | None = Field(None, le=POINTS_MAX, description="金额（方案的最小单位）")
     pool_region: str = Field("", description="捐入哪个社区的公益池（donate，默认本社区）")
     store_item: int | None = Field(None, description="爱心超市物品（redeem）")
-    quantity: int = Field(1, description="物品数量（redeem）")
+    quantity: int = Field(1, le=QUANTITY_MAX, description="物品数量（redeem）")
     transfer: int | None = Field(None, description="要冲正的转账（reversal）")
     reason: str = Field("", description="冲正原因（reversal）")
     memo: str = Field("", max_length=200)
@@ -249,7 +250,7 @@ def create_transfer(request: HttpRequest, payload: TransferIn) -> Status[dict[st
 class ExchangeIn(Schema):
     source: int
     target: int
-    amount: int
+    amount: int = Field(..., le=POINTS_MAX)
     memo: str = Field("", max_length=200)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from wushe.core.bounds import DAYS_MAX, POINTS_MAX, RATE_MAX
 from wushe.regions.models import Region
 
 from .models import Account, GiftPolicy, Scheme, SchemeKind
@@ -50,28 +51,34 @@ class SchemeForm(forms.Form):
 
     name = forms.CharField(label=_("名称"), max_length=100)
     earn_per_hour = forms.IntegerField(
-        label=_("每服务小时存入（时间币方案为 60 分钟，即 1 个时间币）"), min_value=1
+        label=_("每服务小时存入（时间币方案为 60 分钟，即 1 个时间币）"),
+        min_value=1,
+        max_value=POINTS_MAX,
     )
     daily_earn_cap = forms.IntegerField(
-        label=_("每日存入上限（单位同上，留空为不限）"), min_value=1, required=False
+        label=_("每日存入上限（单位同上，留空为不限）"),
+        min_value=1,
+        max_value=POINTS_MAX,
+        required=False,
     )
     storage_cap = forms.IntegerField(
         label=_("个人存储上限（单位同上，留空为不限；超出部分捐入社区公益池）"),
         min_value=1,
+        max_value=POINTS_MAX,
         required=False,
     )
     redeem_min_age = forms.IntegerField(label=_("兑换年龄下限（周岁）"), min_value=0, max_value=120)
     gift_policy = forms.ChoiceField(label=_("转赠范围"), choices=GiftPolicy.choices)
     expiry_days = forms.IntegerField(
-        label=_("有效期（天，留空为长期有效）"), min_value=1, required=False
+        label=_("有效期（天，留空为长期有效）"), min_value=1, max_value=DAYS_MAX, required=False
     )
     active = forms.BooleanField(label=_("启用"), required=False)
 
 
 class RateForm(forms.Form):
     target = forms.ModelChoiceField(label=_("兑换为"), queryset=Scheme.objects.none())
-    numerator = forms.IntegerField(label=_("比率分子"), min_value=1)
-    denominator = forms.IntegerField(label=_("比率分母"), min_value=1)
+    numerator = forms.IntegerField(label=_("比率分子"), min_value=1, max_value=RATE_MAX)
+    denominator = forms.IntegerField(label=_("比率分母"), min_value=1, max_value=RATE_MAX)
 
     def __init__(self, *args: Any, targets: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
