@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from wushe.core.errors import NotAuthenticated
 
@@ -105,6 +106,45 @@ def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
     assert isinstance(request.user, User)
     services.token_revoke(token_id=token_id, actor=request.user)
     return Status(204, None)
+
+
+class PasswordIn(Schema):
+    old_password: str = Field(..., max_length=200)
+    new_password: str = Field(..., max_length=200)
+    new_password_again: str | None = Field(
+        None, max_length=200, description="再次输入的新密码；给出时须与 new_password 相同"
+    )
+
+
+class PasswordOut(Schema):
+    tokens_revoked: int = Field(..., description="被撤销的其他访问令牌数")
+
+
+@router.post(
+    "/auth/password",
+    response={200: PasswordOut, 422: ErrorOut, 429: ErrorOut},
+    auth=API_AUTH,
+    summary="修改本人密码",
+    description=(
+        "须提供原密码；新密码须符合密码规则。修改后该用户的其他访问令牌全部撤销，"
+        "网页登录全部失效；本次请求所用的令牌（或网页会话）继续有效。"
+    ),
+)
+def change_password(request: HttpRequest, payload: PasswordIn) -> dict[str, int]:
+    user = request.user
+    assert isinstance(user, User)
+    token = getattr(request, "api_token", None)
+    revoked = services.password_change(
+        user=user,
+        old_password=payload.old_password,
+        new_password=payload.new_password,
+        new_password_again=payload.new_password_again,
+        channel="api",
+        keep_token_id=token.pk if token is not None else None,
+    )
+    if token is None:  # called from a page session: keep it signed in
+        update_session_auth_hash(request, user)
+    return {"tokens_revoked": revoked}
 
 
 @router.get("/me", response=MeOut, auth=API_AUTH, tags=["me"], summary="当前用户的角色与区划")

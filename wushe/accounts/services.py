@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -32,6 +33,8 @@ LOGIN_FAILED = "accounts.login.failed"
 LOGIN_SUCCEEDED = "accounts.login.succeeded"
 LOGIN_THROTTLED = "accounts.login.throttled"
 LOGIN_LOCKED = "accounts.login.locked"
+PASSWORD_CHANGED = "accounts.password.changed"  # noqa: S105 - an audit action
+PASSWORD_CHANGE_FAILED = "accounts.password.change_failed"  # noqa: S105 - an audit action
 
 
 def _hash_token(token: str) -> str:
@@ -275,6 +278,104 @@ def token_revoke(*, token_id: int, actor: User) -> ApiToken:
                 region_code=_primary_region(token.user),
             )
     return token
+
+
+def _password_change_lock(user: User) -> datetime | None:
+    """Until when password changes are refused after LOGIN_MAX_FAILURES_PER_ACCOUNT wrong old
+    passwords within LOGIN_WINDOW_SECONDS: a stolen session or token must not become a way to
+    guess the password without the sign-in lockout. Counted from the audit log, as sign-in is;
+    a successful change ends the run."""
+    per_account = setting("LOGIN_MAX_FAILURES_PER_ACCOUNT")
+    events = (
+        AuditEvent.objects.filter(
+            actor_label=user.username, action__in=[PASSWORD_CHANGE_FAILED, PASSWORD_CHANGED]
+        )
+        .order_by("-at", "-id")
+        .values_list("action", "at")[:per_account]
+    )
+    times: list[datetime] = []
+    for action, at in events:
+        if action != PASSWORD_CHANGE_FAILED:
+            break
+        times.append(at)
+    if len(times) < per_account:
+        return None
+    if times[0] - times[-1] > timedelta(seconds=setting("LOGIN_WINDOW_SECONDS")):
+        return None
+    until = times[0] + timedelta(seconds=setting("LOGIN_LOCKOUT_SECONDS"))
+    return until if until > timezone.now() else None
+
+
+def password_change(
+    *,
+    user: User,
+    old_password: str,
+    new_password: str,
+    new_password_again: str | None = None,
+    channel: str,
+    keep_token_id: int | None = None,
+) -> int:
+    """The user changes their own password: the old one must be right, the new one must be
+    typed the same twice (when `new_password_again` is given), differ from the old one and pass
+    the password policy (AUTH_PASSWORD_VALIDATORS, wushe.accounts.passwords). In one transaction
+    the password is set, every API token of the user is revoked except `keep_token_id` (the one
+    the request came with) and the change is audited. Page sessions end by themselves: Django
+    checks a session against the password's hash on every request, so only the session the
+    caller keeps with `update_session_auth_hash` survives. Returns the number of tokens
+    revoked. A wrong old password is audited as a failure; after as many failures as lock
+    sign-in, changes are refused for the lockout time (429 `auth.throttled`)."""
+    until = _password_change_lock(user)
+    if until is not None:
+        raise _throttled(until)
+    if not user.check_password(old_password or ""):
+        with transaction.atomic():
+            audit_record(
+                action=PASSWORD_CHANGE_FAILED,
+                actor=user,
+                target=user,
+                region_code=_primary_region(user),
+                changes={"channel": channel},
+                outcome=AuditEvent.Outcome.FAILURE,
+            )
+        message = _("原密码不正确。")
+        raise ValidationFailed(
+            message, code="accounts.password.wrong_old", fields={"old_password": [message]}
+        )
+    if new_password_again is not None and new_password != new_password_again:
+        message = _("两次输入的新密码不一致。")
+        raise ValidationFailed(
+            message, code="accounts.password.mismatch", fields={"new_password_again": [message]}
+        )
+    if new_password == old_password:
+        message = _("新密码不能与原密码相同。")
+        raise ValidationFailed(
+            message, code="accounts.password.unchanged", fields={"new_password": [message]}
+        )
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as exc:
+        messages = [str(m) for m in exc.messages]
+        raise ValidationFailed(
+            " ".join(messages), code="accounts.password.weak", fields={"new_password": messages}
+        ) from None
+    with transaction.atomic(durable=True):
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.set_password(new_password)
+        locked.save(update_fields=["password"])
+        tokens = ApiToken.objects.filter(user=locked, revoked_at__isnull=True)
+        if keep_token_id is not None:
+            tokens = tokens.exclude(pk=keep_token_id)
+        revoked = tokens.update(revoked_at=timezone.now())
+        audit_record(
+            action=PASSWORD_CHANGED,
+            actor=locked,
+            target=locked,
+            region_code=_primary_region(locked),
+            changes={"channel": channel, "tokens_revoked": revoked},
+        )
+    # The caller's user object carries the new hash, for update_session_auth_hash.
+    user.password = locked.password
+    return revoked
 
 
 def user_create(

@@ -90,6 +90,7 @@ API: dict[str, dict[str, str]] = {
     "GET /api/v1/auth/tokens": row(OK),
     "POST /api/v1/auth/token/revoke": row(OK),
     "DELETE /api/v1/auth/tokens/{token_id}": row(DENIED, resident=OK),
+    "POST /api/v1/auth/password": row(OK),
     "GET /api/v1/charity/funds": row(
         OK, resident=DENIED, volunteer=DENIED, org_staff=DENIED, reviewer=DENIED
     ),
@@ -621,6 +622,7 @@ API: dict[str, dict[str, str]] = {
 
 PAGES: dict[str, dict[str, str]] = {
     "/accounts/login/": row(ANY, anonymous=ANY),
+    "/accounts/password/": row(OK),
     "/activities/": row(OK),
     "/activities/new/": row(
         OK, resident=DENIED, volunteer=DENIED, charity_staff=DENIED, auditor=DENIED, reviewer=DENIED
