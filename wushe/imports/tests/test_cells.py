@@ -161,3 +161,16 @@ def test_cell_text_of_odd_values():
     assert cell_text(True) == "是"
     assert cell_text(datetime(2024, 1, 5, 8, 30)) == "2024-01-05 08:30:00"
     assert cell_text(0.1) == "0.1"
+
+
+def test_numbers_beyond_the_column_limit_name_the_cell():
+    # Without a max_value, the storage limit: PostgreSQL refused more with a DataError.
+    assert convert(Kind.INT, 2**31 - 1) == 2**31 - 1
+    assert rule(Kind.INT, 2**31).rule == "too_large"
+    assert rule(Kind.INT, "1,000,000,000,000").rule == "too_large"
+    assert convert(Kind.INT, 100_000, max_value=100_000) == 100_000
+    error = rule(Kind.INT, 10**12, max_value=100_000)
+    assert error.rule == "too_large"
+    assert "100000" in str(error.message)
+    assert rule(Kind.MONEY_FEN, "1e20").rule == "too_large"
+    assert rule(Kind.MONEY_FEN, "12.50", max_value=1000).rule == "too_large"
