@@ -42,6 +42,7 @@ from .forms import (
 )
 from .models import Channel, EventKind, Level, PhotoStage, Request, Status
 from .rules import INTAKE_ROLES
+from .services._common import forbidden
 from .services.photos import MAX_PHOTOS_PER_STAGE
 
 
@@ -198,13 +199,15 @@ def _redirect_next(request: HttpRequest, request_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def request_confirm(request: HttpRequest, request_id: int) -> HttpResponse:
+    obj = _get(request, request_id)
+    if not rules.is_own(request.user, obj):  # permission before the form
+        messages.error(request, str(forbidden().message))
+        return _redirect_next(request, request_id)
     form = RatingForm(request.POST)
     if not form.is_valid():
-        obj = _get(request, request_id)
         context = _detail_context(request, obj, rating_form=form)
         return render(request, "requests/detail.html", context, status=422)
     action = services.request_confirm
-    obj = _get(request, request_id)
     if obj.status == Status.CLOSED:
         action = services.request_rate
     return _act(
@@ -284,6 +287,10 @@ def request_reject(request: HttpRequest, request_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def request_merge(request: HttpRequest, request_id: int) -> HttpResponse:
+    # Permission before the form: whoever may not merge is refused whatever they posted.
+    if not rules.may_handle(request.user, _get(request, request_id)):
+        messages.error(request, str(forbidden().message))
+        return _redirect_next(request, request_id)
     form = MergeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请填写要合并到的诉求编号。"))
@@ -555,9 +562,13 @@ def request_claim(request: HttpRequest, request_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def request_resolve(request: HttpRequest, request_id: int) -> HttpResponse:
+    obj = _get(request, request_id)
+    # Permission before the form: a handler of the request or the community handling it.
+    if not (rules.is_handler_of(request.user, obj) or rules.may_handle(request.user, obj)):
+        messages.error(request, str(forbidden().message))
+        return _redirect_next(request, request_id)
     form = ResolveForm(request.POST, request.FILES)
     if not form.is_valid():
-        obj = _get(request, request_id)
         context = _detail_context(request, obj, resolve_form=form)
         return render(request, "requests/detail.html", context, status=422)
 

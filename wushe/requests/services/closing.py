@@ -55,10 +55,10 @@ def _closed(request: Request, at: datetime, reason: str) -> None:
 
 def request_confirm(*, request_id: int, actor: Any, rating: object, comment: str = "") -> Request:
     """The resident confirms the result and rates it: the request is closed."""
-    value, note = _rating(rating, comment)
     with transaction.atomic(durable=True):
         request = lock(request_id, actor)
         require(rules.is_own(actor, request))
+        value, note = _rating(rating, comment)  # only once the caller may rate
         if request.status == Status.CLOSED and request.rating is not None:
             return request
         if request.status == Status.CLOSED:  # auto-closed, not yet rated: rating it is enough
@@ -107,10 +107,10 @@ def _rate(request: Request, actor: Any, value: int, note: str) -> None:
 def request_rate(*, request_id: int, actor: Any, rating: object, comment: str = "") -> Request:
     """Rate a closed request (e.g. one closed automatically). Once rated, the same rating
     again is a no-op and a different one a conflict."""
-    value, note = _rating(rating, comment)
     with transaction.atomic(durable=True):
         request = lock(request_id, actor)
         require(rules.is_own(actor, request))
+        value, note = _rating(rating, comment)  # only once the caller may rate
         if request.status != Status.CLOSED:
             raise invalid_transition(request, _("评价"))
         if request.rating is not None:

@@ -145,16 +145,17 @@ def request_supervise(
 ) -> Request:
     """Put an open request under supervision (督办) at the actor's level. Supervising again
     at the same level is a no-op; the county may add its own mark to a township's."""
-    errors = Errors()
-    note = text(note, "note", _("督办意见"), 500, errors)
     at = now()
-    if due_at is not None and due_at <= at:
-        errors.add("due_at", f"{ENTITY}.supervision.due_past", _("督办期限应晚于现在。"))
-    errors.raise_if_any()
     with transaction.atomic(durable=True):
         request = lock(request_id, actor)
         if not rules.may_supervise(actor, request):
             raise forbidden()
+        # The input is looked at only once the caller may supervise (permission first).
+        errors = Errors()
+        note = text(note, "note", _("督办意见"), 500, errors)
+        if due_at is not None and due_at <= at:
+            errors.add("due_at", f"{ENTITY}.supervision.due_past", _("督办期限应晚于现在。"))
+        errors.raise_if_any()
         level = _actor_level(actor, request)
         if Supervision.objects.filter(
             county_code=request.county_code, request=request, level=level
@@ -204,20 +205,21 @@ def request_follow_up(
 ) -> FollowUp:
     """Record a follow-up call (回访) on a resolved or closed request. The same record sent
     twice within a few minutes (a double click, a retry) is stored once."""
-    errors = Errors()
-    if outcome not in FollowUpOutcome.values:
-        errors.add("outcome", f"{ENTITY}.follow_up.outcome_invalid", _("请选择回访结果。"))
-    note = text(note, "note", _("回访记录"), 500, errors)
     at = now()
     called = called_at or at
-    if called > at + timedelta(minutes=5):
-        errors.add("called_at", f"{ENTITY}.follow_up.future", _("回访时间不能晚于现在。"))
-    if outcome != FollowUpOutcome.REACHED:
-        satisfied = None
-    errors.raise_if_any()
     with transaction.atomic(durable=True):
         request = lock(request_id, actor)
         _require_handler(actor, request)
+        # The input is looked at only once the caller may follow up (permission first).
+        errors = Errors()
+        if outcome not in FollowUpOutcome.values:
+            errors.add("outcome", f"{ENTITY}.follow_up.outcome_invalid", _("请选择回访结果。"))
+        note = text(note, "note", _("回访记录"), 500, errors)
+        if called > at + timedelta(minutes=5):
+            errors.add("called_at", f"{ENTITY}.follow_up.future", _("回访时间不能晚于现在。"))
+        if outcome != FollowUpOutcome.REACHED:
+            satisfied = None
+        errors.raise_if_any()
         if request.status not in {Status.RESOLVED, Status.CLOSED}:
             raise invalid_transition(request, _("回访"))
         twin = (

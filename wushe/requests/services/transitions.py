@@ -84,12 +84,14 @@ def request_accept(*, request_id: int, actor: Any, note: str = "") -> Request:
 
 
 def request_reject(*, request_id: int, actor: Any, reason: str) -> Request:
-    errors = Errors()
-    reason = text(reason, "reason", _("不予受理的理由"), 500, errors, required=True)
-    errors.raise_if_any()
     with transaction.atomic(durable=True):
         request = lock(request_id, actor)
         require(rules.may_handle(actor, request))
+        # The reason is looked at only once the caller may reject: whoever may not is
+        # refused the same way whatever the body says.
+        errors = Errors()
+        reason = text(reason, "reason", _("不予受理的理由"), 500, errors, required=True)
+        errors.raise_if_any()
         if request.status == Status.REJECTED:
             return request
         to = target_or_conflict(request, Action.REJECT, _("不予受理"))
@@ -586,9 +588,6 @@ def request_resolve(
 ) -> Request:
     """A handler finishes their assignment (the request is resolved when no assignment is
     left open), or the community resolves it on the handlers' behalf."""
-    errors = Errors()
-    result = text(result, "result", _("办理结果"), 2000, errors, required=True)
-    errors.raise_if_any()
     stored = store_files(photos)
     try:
         with transaction.atomic(durable=True):
@@ -607,6 +606,10 @@ def _resolve_locked(
     on_behalf = not mine
     if on_behalf and not rules.may_handle(actor, request):
         raise forbidden()
+    # The result is looked at only once the caller may resolve (permission first).
+    errors = Errors()
+    result = text(result, "result", _("办理结果"), 2000, errors, required=True)
+    errors.raise_if_any()
     if request.status == Status.RESOLVED:
         return request
     mine_open = [a for a in mine if a.status != AssignmentStatus.DONE]
