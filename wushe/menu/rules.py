@@ -197,6 +197,11 @@ def may_order_for_others(user: Any, region_code: str) -> bool:
     return in_scope(user, region_code, WRITER_ROLES)
 
 
+def may_order_somewhere(user: Any) -> bool:
+    """Residents order for themselves, workers on a resident's behalf; nobody else orders."""
+    return has_role(user, Role.RESIDENT, *WRITER_ROLES)
+
+
 ACTION_RULES: dict[str, Callable[[Any, Any], bool]] = {
     OrderAction.CONFIRM: may_provide,
     OrderAction.DECLINE: may_provide,

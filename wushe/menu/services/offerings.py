@@ -216,9 +216,9 @@ def _lock(offering_id: int, actor: Any) -> ServiceOffering:
 def offering_update(*, offering_id: int, actor: Any, spec: OfferingSpec) -> ServiceOffering:
     """Change what an offering says. Orders already placed keep their price; a smaller
     capacity does not cancel orders already holding places."""
-    values = _clean(spec)
     with transaction.atomic(durable=True):
         offering = _lock(offering_id, actor)
+        values = _clean(spec)  # only once the caller may manage this offering
         changes: dict[str, Any] = {}
         for name, value in values.items():
             before = getattr(offering, name)

@@ -108,6 +108,12 @@ def order_create(
     Returns (order, created). Raises NotFound (offering or resident out of reach), NotEligible
     (a service for given vulnerable groups), Conflict `menu.order.capacity_full`,
     `menu.order.duplicate`, `menu.order.unavailable`, ValidationFailed."""
+    # Who may order at all, before the input is looked at: a caller who may not is refused
+    # the same way whatever the body says.
+    if not getattr(actor, "is_authenticated", False):
+        raise NotFound()
+    if not rules.may_order_somewhere(actor):
+        raise forbidden(f"{ENTITY}.forbidden", _("请使用居民账号点单。"))
     errors = Errors(ENTITY)
     note = text(note, "note", _("备注"), 500, errors)
     if not isinstance(service_date, date) or isinstance(service_date, datetime):
@@ -368,18 +374,31 @@ def _already_done(order: ServiceOrder, action: str) -> bool:
     return getattr(order, mark) is not None
 
 
-def _begin(order_id: int, action: str, actor: Any) -> tuple[ServiceOrder, str | None]:
-    """Lock, check the rule and the state. Returns (order, target); target None means the
-    action already happened (a no-op)."""
+def _allowed(order_id: int, action: str, actor: Any) -> ServiceOrder:
+    """Lock and check the rule: 404 outside the caller's view, 403 without the right. An
+    action that takes input checks it only after this, so whoever may not act is refused the
+    same way whatever the body says."""
     order = _lock(order_id, actor)
     if not rules.ACTION_RULES[action](actor, order):
         raise forbidden(f"{ENTITY}.forbidden", _("您不能对这张点单执行此操作。"))
+    return order
+
+
+def _target(order: ServiceOrder, action: str) -> str | None:
+    """The status the action leads to; None when it already happened (a no-op)."""
     target = transition_target(action, order.status)
     if target is None:
         if _already_done(order, action):
-            return order, None
+            return None
         raise _invalid(order, action)
-    return order, target
+    return target
+
+
+def _begin(order_id: int, action: str, actor: Any) -> tuple[ServiceOrder, str | None]:
+    """Lock, check the rule and the state. Returns (order, target); target None means the
+    action already happened (a no-op)."""
+    order = _allowed(order_id, action, actor)
+    return order, _target(order, action)
 
 
 def _finish(
@@ -433,11 +452,12 @@ def order_confirm(*, order_id: int, actor: Any) -> ServiceOrder:
 
 def order_decline(*, order_id: int, actor: Any, reason: str) -> ServiceOrder:
     """The provider cannot serve this order; the place is freed."""
-    errors = Errors(ENTITY)
-    reason = text(reason, "reason", _("原因"), 500, errors, required=True)
-    errors.raise_if_any()
     with transaction.atomic(durable=True):
-        order, target = _begin(order_id, OrderAction.DECLINE, actor)
+        order = _allowed(order_id, OrderAction.DECLINE, actor)
+        errors = Errors(ENTITY)
+        reason = text(reason, "reason", _("原因"), 500, errors, required=True)
+        errors.raise_if_any()
+        target = _target(order, OrderAction.DECLINE)
         if target is None:
             return order
         order.status_reason = reason
@@ -448,16 +468,17 @@ def order_decline(*, order_id: int, actor: Any, reason: str) -> ServiceOrder:
 def order_schedule(*, order_id: int, actor: Any, when: datetime) -> ServiceOrder:
     """The provider fixes the appointment; scheduling again moves it. The same time again is
     a no-op."""
-    if not isinstance(when, datetime):
-        raise ValidationFailed(
-            _("请选择服务时间。"),
-            code=f"{ENTITY}.scheduled_for.invalid",
-            fields={"scheduled_for": [str(_("请选择服务时间。"))]},
-        )
-    if timezone.is_naive(when):
-        when = timezone.make_aware(when)
     with transaction.atomic(durable=True):
-        order, target = _begin(order_id, OrderAction.SCHEDULE, actor)
+        order = _allowed(order_id, OrderAction.SCHEDULE, actor)
+        if not isinstance(when, datetime):
+            raise ValidationFailed(
+                _("请选择服务时间。"),
+                code=f"{ENTITY}.scheduled_for.invalid",
+                fields={"scheduled_for": [str(_("请选择服务时间。"))]},
+            )
+        if timezone.is_naive(when):
+            when = timezone.make_aware(when)
+        target = _target(order, OrderAction.SCHEDULE)
         if target is None or (
             order.status == OrderStatus.SCHEDULED and order.scheduled_for == when
         ):
@@ -476,11 +497,12 @@ def order_schedule(*, order_id: int, actor: Any, when: datetime) -> ServiceOrder
 
 def order_deliver(*, order_id: int, actor: Any, note: str = "") -> ServiceOrder:
     """The provider signs off the delivery: the service was given (服务完成)."""
-    errors = Errors(ENTITY)
-    note = text(note, "note", _("服务记录"), 500, errors)
-    errors.raise_if_any()
     with transaction.atomic(durable=True):
-        order, target = _begin(order_id, OrderAction.DELIVER, actor)
+        order = _allowed(order_id, OrderAction.DELIVER, actor)
+        errors = Errors(ENTITY)
+        note = text(note, "note", _("服务记录"), 500, errors)
+        errors.raise_if_any()
+        target = _target(order, OrderAction.DELIVER)
         if target is None:
             return order
         order.delivered_at = timezone.now()
@@ -498,17 +520,18 @@ def order_deliver(*, order_id: int, actor: Any, note: str = "") -> ServiceOrder:
 def order_rate(*, order_id: int, actor: Any, rating: object, comment: str = "") -> ServiceOrder:
     """The resident rates the delivered service (评单): 1–5 and a comment. Rating twice is a
     no-op (the first rating stands)."""
-    errors = Errors(ENTITY)
-    try:
-        value = int(str(rating))
-    except (TypeError, ValueError):
-        value = 0
-    if not 1 <= value <= 5:
-        errors.add("rating", "rating.invalid", _("请给出 1–5 星的评价。"))
-    comment = text(comment, "comment", _("评价"), 500, errors)
-    errors.raise_if_any()
     with transaction.atomic(durable=True):
-        order, target = _begin(order_id, OrderAction.RATE, actor)
+        order = _allowed(order_id, OrderAction.RATE, actor)
+        errors = Errors(ENTITY)
+        try:
+            value = int(str(rating))
+        except (TypeError, ValueError):
+            value = 0
+        if not 1 <= value <= 5:
+            errors.add("rating", "rating.invalid", _("请给出 1–5 星的评价。"))
+        comment = text(comment, "comment", _("评价"), 500, errors)
+        errors.raise_if_any()
+        target = _target(order, OrderAction.RATE)
         if target is None:
             return order
         order.rating = value
@@ -526,11 +549,12 @@ def order_rate(*, order_id: int, actor: Any, rating: object, comment: str = "") 
 
 def order_cancel(*, order_id: int, actor: Any, reason: str = "") -> ServiceOrder:
     """Cancel before delivery; the place is freed. Anyone but the resident gives a reason."""
-    errors = Errors(ENTITY)
-    reason = text(reason, "reason", _("原因"), 500, errors)
-    errors.raise_if_any()
     with transaction.atomic(durable=True):
-        order, target = _begin(order_id, OrderAction.CANCEL, actor)
+        order = _allowed(order_id, OrderAction.CANCEL, actor)
+        errors = Errors(ENTITY)
+        reason = text(reason, "reason", _("原因"), 500, errors)
+        errors.raise_if_any()
+        target = _target(order, OrderAction.CANCEL)
         if target is None:
             return order
         if not reason and not rules.is_order_resident(actor, order):
