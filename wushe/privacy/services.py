@@ -26,17 +26,14 @@ def personal_reveal(
 ) -> str:
     """The full value of a sealed field (ID number or phone) for someone allowed to see it.
     The reason is required and lands in the audit log with the field; a refused attempt is
-    audited too. Outside the actor's scope the subject does not exist (NotFound)."""
+    audited too. Outside the actor's scope the subject does not exist (NotFound).
+
+    Permission comes first: the reason is looked at only once the actor may reveal, so a
+    caller who may not is refused (404/403) the same way whatever the body says."""
     model = revealable(subject_type)
     if model is None or field not in SEALED_FIELDS:
         raise NotFound()
     reason = (reason or "").strip()
-    if len(reason) < MIN_REASON_LENGTH:
-        raise ValidationFailed(
-            _("请填写查看完整信息的事由（至少 %(n)s 个字）。") % {"n": MIN_REASON_LENGTH},
-            code="privacy.reason_required",
-            fields={"reason": [_("请填写事由。")]},
-        )
     subject = model._default_manager.filter(pk=subject_id).first()
     if subject is None or not actor.has_perm(
         f"{model._meta.app_label}.view_{model._meta.model_name}", subject
@@ -56,6 +53,12 @@ def personal_reveal(
             )
         raise PermissionDenied(
             _("您的角色不能查看完整的个人信息。"), code="privacy.reveal_forbidden"
+        )
+    if len(reason) < MIN_REASON_LENGTH:
+        raise ValidationFailed(
+            _("请填写查看完整信息的事由（至少 %(n)s 个字）。") % {"n": MIN_REASON_LENGTH},
+            code="privacy.reason_required",
+            fields={"reason": [_("请填写事由。")]},
         )
     with transaction.atomic(durable=True):
         value = unseal(subject, field)
