@@ -227,6 +227,7 @@ def fund_list(request: HttpRequest, filters: Query[FundQuery]) -> QuerySet[Chari
 
 @router.post("/charity/funds", response={201: FundDetailOut}, summary="新建慈善基金")
 def fund_create(request: HttpRequest, payload: FundIn) -> Status[CharityFund]:
+    services.create_allowed(request.user, "charity.add_fund")  # before the body's lookups
     fund = services.fund_create(
         region_code=payload.region,
         kind=payload.kind,
@@ -251,6 +252,8 @@ def fund_detail(request: HttpRequest, fund_id: int) -> CharityFund:
 @router.patch("/charity/funds/{fund_id}", response=FundDetailOut, summary="修改慈善基金")
 def fund_update(request: HttpRequest, fund_id: int, payload: FundPatch) -> CharityFund:
     fund = selectors.fund_get(user=request.user, pk=fund_id)
+    # Before the body's lookups: a role that may only read is refused whatever it sends.
+    services.authorize(request.user, "charity.change_fund", fund, view_perm="charity.view_fund")
     data = payload.model_dump(exclude_unset=True)
     changes: dict[str, Any] = {}
     for key, value in data.items():
@@ -503,6 +506,9 @@ def donation_list(request: HttpRequest, filters: Query[DonationQuery]) -> QueryS
 @router.post("/charity/donations", response={201: DonationOut}, summary="登记捐赠")
 def donation_record(request: HttpRequest, payload: DonationIn) -> Status[Donation]:
     _require(request, "charity.view_resources")
+    # Permission before the body: the purpose code and the ids are looked up only for a
+    # caller who may record donations at all.
+    services.create_allowed(request.user, "charity.add_donation")
     fund = store = None
     if payload.fund_id is not None:
         fund = selectors.fund_get(user=request.user, pk=payload.fund_id)
@@ -661,6 +667,7 @@ def store_list(request: HttpRequest, filters: Query[StoreQuery]) -> QuerySet[Cha
 
 @router.post("/charity/stores", response={201: StoreOut}, summary="新建爱心超市")
 def store_create(request: HttpRequest, payload: StoreIn) -> Status[CharityStore]:
+    services.create_allowed(request.user, "charity.add_store")  # before the body's lookups
     store = services.store_create(
         region_code=payload.region,
         name=payload.name,
@@ -681,6 +688,8 @@ def store_detail(request: HttpRequest, store_id: int) -> CharityStore:
 @router.patch("/charity/stores/{store_id}", response=StoreOut, summary="修改爱心超市")
 def store_update(request: HttpRequest, store_id: int, payload: StorePatch) -> CharityStore:
     store = selectors.store_get(user=request.user, pk=store_id)
+    # Before the body's checks: a role that may only read is refused whatever it sends.
+    services.authorize(request.user, "charity.change_store", store, view_perm="charity.view_store")
     changes = payload.model_dump(exclude_unset=True)
     _non_null(changes, "name", "active")
     if "operator_id" in changes:

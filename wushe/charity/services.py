@@ -51,9 +51,9 @@ def _invalid(code: str, field: str, message: str) -> ValidationFailed:
     return ValidationFailed(message, code=code, fields={field: [message]})
 
 
-def _authorize(actor: Any, perm: str, obj: Any, *, view_perm: str) -> None:
+def authorize(actor: Any, perm: str, obj: Any, *, view_perm: str) -> None:
     """Outside the actor's scope the object does not exist (404); inside it, a role that may
-    only read gets 403."""
+    only read gets 403. The API calls it before it looks up ids and codes of a body."""
     if not actor.has_perm(view_perm, obj):
         raise NotFound()
     if not actor.has_perm(perm, obj):
@@ -66,6 +66,22 @@ def _authorize_create(actor: Any, perm: str, region_code: str) -> None:
     if actor.has_perm(perm):
         raise _invalid("charity.region_out_of_scope", "region", _("该区划不在您的管辖范围内。"))
     raise PermissionDenied(_("您的角色不能登记慈善资源。"), code="charity.forbidden")
+
+
+def create_allowed(actor: Any, perm: str) -> None:
+    """Refuse (403) a caller whose role may not create such records in any region. Permission
+    comes before the input: entry points that look input up (a purpose code, an organisation
+    id) call it before they do, so the refusal does not depend on the body."""
+    if not actor.has_perm(perm):
+        raise PermissionDenied(_("您的角色不能登记慈善资源。"), code="charity.forbidden")
+
+
+def _create_region(actor: Any, perm: str, raw: object, levels: frozenset[int], code: str) -> Region:
+    """The region a new record goes to, once the role may create such records at all."""
+    create_allowed(actor, perm)
+    region = _region(raw, levels, code)
+    _authorize_create(actor, perm, region.code)
+    return region
 
 
 def _region(raw: object, levels: frozenset[int], code: str) -> Region:
@@ -195,8 +211,9 @@ def fund_create(
     public: bool = True,
     actor: Any,
 ) -> CharityFund:
-    region = _region(region_code, FUND_LEVELS, "fund.region_level")
-    _authorize_create(actor, "charity.add_fund", region.code)
+    region = _create_region(
+        actor, "charity.add_fund", region_code, FUND_LEVELS, "fund.region_level"
+    )
     fund = CharityFund()
     fund.place(region.code)
     terms = _fund_fields(
@@ -236,8 +253,8 @@ FUND_UPDATABLE = ("kind", "name", "managing_org", "opened_on", "purpose_text", "
 def fund_update(*, fund: CharityFund, changes: Mapping[str, Any], actor: Any) -> CharityFund:
     """Change a fund's description. Status moves only through `fund_close`; the region never
     moves (its donations carry the county)."""
+    authorize(actor, "charity.change_fund", fund, view_perm="charity.view_fund")
     _check_keys(changes, FUND_UPDATABLE)
-    _authorize(actor, "charity.change_fund", fund, view_perm="charity.view_fund")
     with transaction.atomic():
         locked = CharityFund.objects.select_for_update().get(
             county_code=fund.county_code, pk=fund.pk
@@ -273,7 +290,7 @@ def fund_update(*, fund: CharityFund, changes: Mapping[str, Any], actor: Any) ->
 
 def fund_close(*, fund: CharityFund, closed_on: date | None = None, actor: Any) -> CharityFund:
     """Close a fund to new donations. Closing a closed fund changes nothing."""
-    _authorize(actor, "charity.change_fund", fund, view_perm="charity.view_fund")
+    authorize(actor, "charity.change_fund", fund, view_perm="charity.view_fund")
     closed_on = _not_future(closed_on, field="closed_on", code="fund.closed_in_future")
     with transaction.atomic():
         locked = CharityFund.objects.select_for_update().get(
@@ -365,8 +382,9 @@ def donor_create(
     note: str = "",
     actor: Any,
 ) -> Donor:
-    region = _region(region_code, DONOR_LEVELS, "donor.region_level")
-    _authorize_create(actor, "charity.add_donor", region.code)
+    region = _create_region(
+        actor, "charity.add_donor", region_code, DONOR_LEVELS, "donor.region_level"
+    )
     if kind not in DonorKind.values:
         raise _invalid("donor.kind_invalid", "kind", _("捐赠人类型无效。"))
     donor = Donor(kind=kind)
@@ -411,8 +429,8 @@ _SEALED_COLUMNS = {
 
 def donor_update(*, donor: Donor, changes: Mapping[str, Any], actor: Any) -> Donor:
     """Change a donor's details. Kind and region stay (donations point at the donor)."""
+    authorize(actor, "charity.change_donor", donor, view_perm="charity.view_donor")
     _check_keys(changes, DONOR_UPDATABLE)
-    _authorize(actor, "charity.change_donor", donor, view_perm="charity.view_donor")
     with transaction.atomic():
         locked = Donor.objects.select_for_update().get(county_code=donor.county_code, pk=donor.pk)
         before = _donor_snapshot(locked)
@@ -477,21 +495,26 @@ def donation_record(
 ) -> Donation:
     """Append a donation of money (to a fund) or goods (to a fund or straight to a store).
     The fund must be open, the donor of the same county, amounts integer fen > 0, and a stated
-    purpose within a restricted fund's purposes."""
-    if kind not in DonationKind.values:
-        raise _invalid("donation.kind_invalid", "kind", _("捐赠类型无效。"))
+    purpose within a restricted fund's purposes.
+
+    Permission comes first: a caller whose role may not record donations anywhere is refused
+    before the input is looked at, and the receiving fund or store (which the input must name
+    first) is checked against the caller's scope before anything else about the donation."""
+    create_allowed(actor, "charity.add_donation")
     if fund is None and store is None:
         raise _invalid("donation.target_required", "fund", _("请选择接收捐赠的基金。"))
     if fund is not None and store is not None:
         raise _invalid(
             "donation.target_ambiguous", "store", _("捐赠只能计入一个基金或一个爱心超市。")
         )
-    if kind == DonationKind.MONEY and fund is None:
-        raise _invalid("donation.fund_required", "fund", _("资金捐赠必须计入基金。"))
     target: CharityFund | CharityStore = fund if fund is not None else store  # type: ignore[assignment]
-    _authorize(actor, "charity.add_donation", target, view_perm=_view_perm_of(target))
+    authorize(actor, "charity.add_donation", target, view_perm=_view_perm_of(target))
     if not actor.has_perm("charity.view_donor", donor):
         raise NotFound()
+    if kind not in DonationKind.values:
+        raise _invalid("donation.kind_invalid", "kind", _("捐赠类型无效。"))
+    if kind == DonationKind.MONEY and fund is None:
+        raise _invalid("donation.fund_required", "fund", _("资金捐赠必须计入基金。"))
     if donor.county_code != target.county_code:
         raise _invalid(
             "donation.donor_other_county",
@@ -607,7 +630,7 @@ def donation_reverse(*, donation: Donation, reason: str, actor: Any) -> Donation
     """Append the entry that cancels `donation` (negated amounts, same date, fund, donor and
     purpose; the reason in `note`). Each donation is reversed at most once; a reversal itself
     cannot be reversed (record the donation again instead)."""
-    _authorize(actor, "charity.reverse_donation", donation, view_perm="charity.view_donation")
+    authorize(actor, "charity.reverse_donation", donation, view_perm="charity.view_donation")
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_LENGTH:
         raise _invalid(
@@ -724,8 +747,9 @@ def store_create(
     active: bool = True,
     actor: Any,
 ) -> CharityStore:
-    region = _region(region_code, STORE_LEVELS, "store.region_level")
-    _authorize_create(actor, "charity.add_store", region.code)
+    region = _create_region(
+        actor, "charity.add_store", region_code, STORE_LEVELS, "store.region_level"
+    )
     store = CharityStore()
     store.place(region.code)
     _store_fields(
@@ -757,8 +781,8 @@ STORE_UPDATABLE = ("name", "address", "operator", "opening_hours", "active")
 
 
 def store_update(*, store: CharityStore, changes: Mapping[str, Any], actor: Any) -> CharityStore:
+    authorize(actor, "charity.change_store", store, view_perm="charity.view_store")
     _check_keys(changes, STORE_UPDATABLE)
-    _authorize(actor, "charity.change_store", store, view_perm="charity.view_store")
     with transaction.atomic():
         locked = CharityStore.objects.select_for_update().get(
             county_code=store.county_code, pk=store.pk
@@ -838,7 +862,7 @@ def store_item_create(
     actor: Any,
 ) -> StoreItem:
     """Put a kind of goods on a store's shelf with its opening stock (>= 0)."""
-    _authorize(actor, "charity.add_storeitem", store, view_perm="charity.view_store")
+    authorize(actor, "charity.add_storeitem", store, view_perm="charity.view_store")
     item = StoreItem(store=store)
     item.place(store.region_id)
     _item_fields(item, {"name": name, "unit": unit, "points_price": points_price, "active": active})
@@ -882,8 +906,8 @@ def store_item_update(*, item: StoreItem, changes: Mapping[str, Any], actor: Any
             "stock",
             _("库存不能直接修改，请使用“补货”。"),
         )
+    authorize(actor, "charity.change_storeitem", item, view_perm="charity.view_storeitem")
     _check_keys(changes, ITEM_UPDATABLE)
-    _authorize(actor, "charity.change_storeitem", item, view_perm="charity.view_storeitem")
     with transaction.atomic():
         locked = StoreItem.objects.select_for_update().get(county_code=item.county_code, pk=item.pk)
         before = _item_snapshot(locked)
@@ -906,7 +930,7 @@ def store_item_update(*, item: StoreItem, changes: Mapping[str, Any], actor: Any
 
 def store_item_restock(*, item: StoreItem, quantity: int, note: str = "", actor: Any) -> StoreItem:
     """Add `quantity` (> 0) to an item's stock under a row lock; audited with before/after."""
-    _authorize(actor, "charity.restock_storeitem", item, view_perm="charity.view_storeitem")
+    authorize(actor, "charity.restock_storeitem", item, view_perm="charity.view_storeitem")
     quantity = _count(quantity, field="quantity", code="store_item.restock_quantity", minimum=1)
     note = _text(note, field="note", code="", max_length=200, required=False)
     with transaction.atomic():

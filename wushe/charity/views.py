@@ -163,6 +163,8 @@ def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def donation_create(request: HttpRequest, pk: int) -> HttpResponse:
     fund = selectors.fund_get(user=request.user, pk=pk)
+    # Permission before the form: a role that may only read is refused whatever it posted.
+    services.authorize(request.user, "charity.add_donation", fund, view_perm="charity.view_fund")
     form = _donation_form(request, fund, request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -246,6 +248,9 @@ def fund_close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def donation_reverse(request: HttpRequest, pk: int) -> HttpResponse:
     donation = selectors.donation_get(user=request.user, pk=pk)
+    services.authorize(  # permission before the form
+        request.user, "charity.reverse_donation", donation, view_perm="charity.view_donation"
+    )
     form = forms.ReverseForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请填写冲正原因。"))
@@ -451,6 +456,8 @@ def store_goods_donation(request: HttpRequest, pk: int) -> HttpResponse:
     if not context["is_worker"]:
         raise Http404
     store = context["store"]
+    # Permission before the form.
+    services.authorize(request.user, "charity.add_donation", store, view_perm="charity.view_store")
     form = _goods_form(request, store, request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -514,6 +521,8 @@ def item_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not context["is_worker"]:
         raise Http404
     store = context["store"]
+    # Permission before the form.
+    services.authorize(request.user, "charity.add_storeitem", store, view_perm="charity.view_store")
     form = forms.ItemForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -572,6 +581,9 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def item_restock(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.item_get(user=request.user, pk=pk)
+    services.authorize(  # permission before the form
+        request.user, "charity.restock_storeitem", item, view_perm="charity.view_storeitem"
+    )
     form = forms.RestockForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("补货数量须为正整数。"))
