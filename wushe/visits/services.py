@@ -101,16 +101,33 @@ def _region_code(raw: object) -> str:
         raise _invalid("region", "visits.region.invalid", _("区划代码不正确。")) from exc
 
 
+def _plan_region(raw: object, actor: Any) -> str:
+    """The region whose visit plan the actor changes. Permission comes first: a role that may
+    not plan anywhere is refused before the input is looked at, and a region outside the
+    actor's scope before the rest of the input is; only then is the input validated."""
+    if not actor.has_perm("visits.view_plan"):
+        raise _forbidden(_("您不能修改该区划的探访计划。"))
+    region = _region_code(raw)
+    if not actor.has_perm("visits.change_plan", region):
+        raise _forbidden(_("您不能修改该区划的探访计划。"))
+    return region
+
+
 def _lock_enrolment(enrolment_id: int, actor: Any, perm: str) -> Enrolment:
     county = Enrolment.objects.filter(pk=enrolment_id).values_list("county_code", flat=True).first()
     if county is None:
         raise NotFound()
     enrolment = Enrolment.objects.select_for_update().get(county_code=county, pk=enrolment_id)
+    _check_enrolment(enrolment, actor, perm)
+    return enrolment
+
+
+def _check_enrolment(enrolment: Enrolment, actor: Any, perm: str) -> None:
+    """404 when the actor may not see the enrolment, 403 when they may see but not act."""
     if not actor.has_perm("visits.view_enrolment", enrolment):
         raise NotFound()
     if not actor.has_perm(perm, enrolment):
         raise _forbidden()
-    return enrolment
 
 
 def _link(enrolment: Enrolment) -> str:
@@ -131,7 +148,7 @@ def plan_rule_set(
 ) -> VisitRule:
     """Set which risk level a tag enrols at in a region (and below). Takes effect for new
     enrolments at the next sweep (`enrolments_sync`)."""
-    region = _region_code(region_code)
+    region = _plan_region(region_code, actor)
     if tag not in Tag.values:
         raise _invalid("tag", "visits.tag.invalid", _("困难群体标签不正确。"))
     if risk_level not in RiskLevel.values:
@@ -140,8 +157,6 @@ def plan_rule_set(
         raise _invalid(
             "severe_only", "visits.severe_only.invalid", _("只有残疾人可限定为重度残疾。")
         )
-    if not actor.has_perm("visits.change_plan", region):
-        raise _forbidden(_("您不能修改该区划的探访计划。"))
     with transaction.atomic(durable=True):
         rule = VisitRule.objects.select_for_update().filter(region_id=region, tag=tag).first()
         if rule is None:
@@ -171,13 +186,11 @@ def plan_frequency_set(
 ) -> FrequencyPolicy:
     """Set how often a risk level is visited in a region (and below); current enrolments
     there follow at once."""
-    region = _region_code(region_code)
+    region = _plan_region(region_code, actor)
     if risk_level not in RiskLevel.values:
         raise _invalid("risk_level", "visits.risk_level.invalid", _("风险等级不正确。"))
     if frequency not in Frequency.values:
         raise _invalid("frequency", "visits.frequency.invalid", _("探访频次不正确。"))
-    if not actor.has_perm("visits.change_plan", region):
-        raise _forbidden(_("您不能修改该区划的探访计划。"))
     with transaction.atomic(durable=True):
         policy = (
             FrequencyPolicy.objects.select_for_update()
@@ -248,7 +261,7 @@ def override_create(
 ) -> WeatherOverride:
     """Tighten visits region-wide for a while (extreme weather, holidays) and tell the
     visitors whose people it touches."""
-    region = _region_code(region_code)
+    region = _plan_region(region_code, actor)
     text = _text(reason, "reason", _("原因"), 200, required=True)
     if frequency not in Frequency.values:
         raise _invalid("frequency", "visits.frequency.invalid", _("探访频次不正确。"))
@@ -256,8 +269,6 @@ def override_create(
         raise _invalid("ends_on", "visits.override.dates", _("结束日期不能早于开始日期。"))
     if (ends_on - starts_on).days > 92:
         raise _invalid("ends_on", "visits.override.too_long", _("临时加密探访最长三个月。"))
-    if not actor.has_perm("visits.change_plan", region):
-        raise _forbidden(_("您不能修改该区划的探访计划。"))
     with transaction.atomic(durable=True):
         override = WeatherOverride(
             frequency=frequency,
@@ -456,14 +467,15 @@ def enrolment_create(
     """Put a resident on the visit list by hand (e.g. a neighbour's report of an elder in
     trouble who carries no tag yet)."""
     day = today or timezone.localdate()
-    if risk_level not in RiskLevel.values:
-        raise _invalid("risk_level", "visits.risk_level.invalid", _("风险等级不正确。"))
-    text = _text(note, "note", _("备注"), 200)
     resident = Resident.objects.filter(pk=resident_id).first()
     if resident is None or not actor.has_perm("residents.view_resident", resident):
         raise NotFound()
     if not actor.has_perm("visits.manage_enrolment", resident):
         raise _forbidden()
+    # The input is looked at only once the actor may enrol this resident (permission first).
+    if risk_level not in RiskLevel.values:
+        raise _invalid("risk_level", "visits.risk_level.invalid", _("风险等级不正确。"))
+    text = _text(note, "note", _("备注"), 200)
     if resident.status != ResidentStatus.ACTIVE:
         raise Conflict(_("该居民已不在册，不能纳入探访。"), code="visits.resident_inactive")
     with transaction.atomic(durable=True):
@@ -566,9 +578,9 @@ def enrolment_end(
     ended enrolment is a no-op. A rule-based enrolment of someone who still qualifies comes
     back at the next sweep unless the rule changes: say so in the reason and fix the tag."""
     day = today or timezone.localdate()
-    text = _text(reason, "reason", _("退出原因"), 200, required=True)
     with transaction.atomic(durable=True):
         enrolment = _lock_enrolment(enrolment_id, actor, "visits.manage_enrolment")
+        text = _text(reason, "reason", _("退出原因"), 200, required=True)  # permission first
         if enrolment.ended_on is not None:
             return enrolment
         enrolment.ended_on = max(day, enrolment.enrolled_on)
@@ -599,6 +611,13 @@ def visit_record(
 ) -> tuple[Visit, bool]:
     """Record a visit; returns (visit, created). A retry with the same idempotency key
     returns the first visit. `visited_at` defaults to now; its Shanghai day is what counts."""
+    # Permission first: whoever may not record a visit for this enrolment is refused before
+    # the input is looked at (the lock in create() checks again).
+    seen = Enrolment.objects.filter(pk=enrolment_id).first()
+    if seen is None:
+        raise NotFound()
+    _check_enrolment(seen, actor, "visits.record_visit")
+    county = seen.county_code
     now = timezone.now()
     at = visited_at or now
     if timezone.is_naive(at):
@@ -616,9 +635,6 @@ def visit_record(
         raise _invalid(
             "findings", "visits.findings.required", _("情况需要关注时，请写明发现的问题。")
         )
-    county = Enrolment.objects.filter(pk=enrolment_id).values_list("county_code", flat=True).first()
-    if county is None:
-        raise NotFound()
     day = periods.local_day(at)
     print_ = fingerprint(
         {

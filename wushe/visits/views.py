@@ -245,13 +245,11 @@ def assign(request: HttpRequest, enrolment_id: int) -> HttpResponse:
 def end(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     enrolment = _enrolment(request, enrolment_id)
     form = EndForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请填写退出原因。"))
-        return _back(enrolment.pk)
+    # The service checks the caller before the reason (a missing or too long reason is its
+    # 422 with the same message), so whoever may not end the enrolment is refused first.
+    reason = form.cleaned_data["reason"] if form.is_valid() else request.POST.get("reason", "")
     try:
-        services.enrolment_end(
-            enrolment_id=enrolment.pk, reason=form.cleaned_data["reason"], actor=request.user
-        )
+        services.enrolment_end(enrolment_id=enrolment.pk, reason=reason, actor=request.user)
     except NotFound as exc:
         raise Http404(str(exc.message)) from exc
     except DomainError as exc:
