@@ -664,10 +664,10 @@ PAGES: dict[str, dict[str, str]] = {
         DENIED, charity_staff=OK, township=OK, county=OK, province=OK, admin=OK
     ),
     "/charity/funds/<int:pk>/donations/": row(
-        OK, resident=DENIED, volunteer=DENIED, org_staff=DENIED, community=DENIED, reviewer=DENIED
+        DENIED, charity_staff=OK, township=OK, county=OK, province=OK, admin=OK
     ),
     "/charity/donations/<int:pk>/reverse/": row(
-        OK, resident=DENIED, volunteer=DENIED, org_staff=DENIED, community=DENIED, reviewer=DENIED
+        DENIED, charity_staff=OK, township=OK, county=OK, province=OK, admin=OK
     ),
     "/charity/donors/": row(
         OK, resident=DENIED, volunteer=DENIED, org_staff=DENIED, reviewer=DENIED
@@ -689,16 +689,16 @@ PAGES: dict[str, dict[str, str]] = {
         DENIED, charity_staff=OK, community=OK, township=OK, county=OK, province=OK, admin=OK
     ),
     "/charity/stores/<int:pk>/items/": row(
-        OK, resident=DENIED, volunteer=DENIED, org_staff=DENIED, reviewer=DENIED
+        DENIED, charity_staff=OK, community=OK, township=OK, county=OK, province=OK, admin=OK
     ),
     "/charity/stores/<int:pk>/donations/": row(
-        OK, resident=DENIED, volunteer=DENIED, org_staff=DENIED, reviewer=DENIED
+        DENIED, charity_staff=OK, township=OK, county=OK, province=OK, admin=OK
     ),
     "/charity/items/<int:pk>/edit/": row(
         DENIED, charity_staff=OK, community=OK, township=OK, county=OK, province=OK, admin=OK
     ),
     "/charity/items/<int:pk>/restock/": row(
-        OK, resident=DENIED, volunteer=DENIED, org_staff=DENIED, reviewer=DENIED
+        DENIED, charity_staff=OK, community=OK, township=OK, county=OK, province=OK, admin=OK
     ),
     "/charity/goods/": row(DENIED, resident=OK, volunteer=OK),
     "/disclosure/": row(ANY, anonymous=ANY),
@@ -957,19 +957,13 @@ PAGES: dict[str, dict[str, str]] = {
         OK, volunteer=DENIED, org_staff=DENIED, charity_staff=DENIED, reviewer=DENIED
     ),
     "/requests/<int:request_id>/accept/": row(DENIED, community=OK, admin=OK),
-    "/requests/<int:request_id>/reject/": row(OK),
-    "/requests/<int:request_id>/merge/": row(OK),
+    "/requests/<int:request_id>/reject/": row(DENIED, community=OK, admin=OK),
+    "/requests/<int:request_id>/merge/": row(DENIED, community=OK, admin=OK),
     "/requests/<int:request_id>/dispatch/": row(DENIED, community=OK, admin=OK),
     "/requests/<int:request_id>/claim/": row(DENIED),
-    "/requests/<int:request_id>/start/": row(
-        OK, volunteer=DENIED, org_staff=DENIED, charity_staff=DENIED, reviewer=DENIED
-    ),
-    "/requests/<int:request_id>/resolve/": row(
-        OK, volunteer=DENIED, org_staff=DENIED, charity_staff=DENIED, reviewer=DENIED
-    ),
-    "/requests/<int:request_id>/confirm/": row(
-        OK, volunteer=DENIED, org_staff=DENIED, charity_staff=DENIED, reviewer=DENIED
-    ),
+    "/requests/<int:request_id>/start/": row(DENIED),
+    "/requests/<int:request_id>/resolve/": row(DENIED, community=OK, admin=OK),
+    "/requests/<int:request_id>/confirm/": row(DENIED, resident=OK),
     "/requests/<int:request_id>/reopen/": row(DENIED, resident=OK),
     "/requests/<int:request_id>/cancel/": row(DENIED, resident=OK),
     "/requests/<int:request_id>/escalate/": row(DENIED, community=OK, admin=OK),
@@ -1100,14 +1094,7 @@ PAGES: dict[str, dict[str, str]] = {
     "/visits/enrolments/<int:enrolment_id>/assign/": row(
         DENIED, community=OK, township=OK, admin=OK
     ),
-    "/visits/enrolments/<int:enrolment_id>/end/": row(
-        OK,
-        resident=DENIED,
-        volunteer=DENIED,
-        org_staff=DENIED,
-        charity_staff=DENIED,
-        reviewer=DENIED,
-    ),
+    "/visits/enrolments/<int:enrolment_id>/end/": row(DENIED, community=OK, township=OK, admin=OK),
     "/visits/visits/<int:visit_id>/request/": row(DENIED, social_worker=OK, community=OK, admin=OK),
     "/volunteers/": row(
         OK, resident=DENIED, volunteer=DENIED, charity_staff=DENIED, reviewer=DENIED

@@ -140,13 +140,8 @@ API_INPUTS: dict[str, dict[str, dict[str, Any]]] = {
         }
     },
     "POST /api/v1/requests": {"body": {"category": "daily_care"}},
-    "POST /api/v1/requests/{request_id}/follow-up": {"body": {"outcome": "reached"}},
     "POST /api/v1/requests/{request_id}/photos": {"body": {"stage": "submitted"}},
-    "POST /api/v1/services": {
-        "body": {"category": "elderly_care", "provider_kind": "organization"}
-    },
-    "PUT /api/v1/services/{offering_id}": {"body": {"category": "elderly_care"}},
-    "POST /api/v1/orders": {"body": {"offering": "@offering", "resident_id": "@resident"}},
+    "POST /api/v1/orders": {"body": {"offering": "@offering"}},
     "POST /api/v1/timebank/transfers": {
         "body": {"kind": "gift", "source": "@account", "target": "@account", "amount": 1},
         "headers": {"HTTP_IDEMPOTENCY_KEY": "matrix-transfer"},
@@ -155,25 +150,15 @@ API_INPUTS: dict[str, dict[str, dict[str, Any]]] = {
         "body": {"source": "@account", "target": "@account"},
         "headers": {"HTTP_IDEMPOTENCY_KEY": "matrix-exchange"},
     },
-    "POST /api/v1/visits/enrolments/{enrolment_id}/visits": {"body": {"method": "home"}},
-    "POST /api/v1/visits/plan/rules": {
-        "body": {"region": "@township", "tag": "alone_elder", "risk_level": "high"}
-    },
-    "POST /api/v1/visits/plan/frequencies": {
-        "body": {"region": "@township", "risk_level": "high", "frequency": "weekly"}
-    },
     "GET /api/v1/indicators": {"query": {"region": "@region", "period": "2026"}},
     "GET /api/v1/indicators/{code}/breakdown": {"query": {"region": "@township", "period": "2026"}},
     "GET /api/v1/matching/suggestions": {"query": {"request": "@request"}},
+    # A real subject, but a reason too short to pass: who may not reveal is refused (403/404)
+    # before the reason is looked at, who may is told about the reason (422).
     "POST /api/v1/personal/reveal": {
-        "body": {
-            "subject_type": "residents.resident",
-            "subject_id": "@resident",
-            "reason": "核实居民身份信息",
-        }
+        "body": {"subject_type": "residents.resident", "subject_id": "@resident", "reason": "看"}
     },
     "POST /api/v1/imports": {"body": {"kind": "residents"}},
-    "POST /api/v1/charity/donations": {"body": {"fund_id": "@fund", "amount_fen": 100_00}},
 }
 
 
@@ -336,9 +321,9 @@ class Filler:
 
     def body(self, node: dict[str, Any], path: str) -> dict[str, Any]:
         node = self.resolve(node)
-        # A reason is sent even where the schema leaves it optional: several services refuse
-        # a missing reason before they look at the caller.
-        wanted = set(node.get("required", ())) | {"reason"}
+        # Only what the schema requires: an operation must refuse a caller who may not call it
+        # before it finds the body wanting (permission first, then validation).
+        wanted = set(node.get("required", ()))
         return {
             name: self.value(name, prop, path)
             for name, prop in node.get("properties", {}).items()
@@ -418,7 +403,16 @@ def _refused_by_message(response: Any) -> bool:
 
 # Words of the Chinese refusal messages (core.errors PermissionDenied/NotFound and the apps'
 # own permission errors).
-REFUSAL_WORDS = ("权限", "管辖范围", "未找到", "您不能", "您的角色", "只能查看", "请先登录")
+REFUSAL_WORDS = (
+    "权限",
+    "管辖范围",
+    "未找到",
+    "您不能",
+    "您的角色",
+    "只能查看",
+    "请先登录",
+    "没有派给您",
+)
 
 
 def classify_page(response: Any) -> str:
