@@ -3,8 +3,10 @@
 Outcomes (see docs/security.md, "Access matrix"):
 - OK: the call got past the permission check: 2xx, or a 400/409/422 (the minimal body the
   test sends may be refused, which still proves access), or for pages a redirect elsewhere
-  than the login page. Called with an object outside the role's region (OUT, 海洲街道), a
-  role below the county must then get DENIED.
+  than the login page. Called with an object outside the role's region, the role must then
+  get DENIED: below the county for OUT (海洲街道, another township of 海宁), below the province
+  for COUNTY (海盐县, another county of 浙江), and the 浙江 province officer too for PROVINCE
+  (昆山市, 江苏); the province officer in 海盐 must get OK (access_world.OUT_OF_REACH).
 - ANY: OK inside and outside the region (reference data and public disclosure).
 - DENIED: 403, or 404 for an object hidden by scope.
 - LOGIN: 401 (API) or a redirect to the login page.

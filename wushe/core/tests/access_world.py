@@ -1,13 +1,17 @@
 """The small world the access matrix (test_access_matrix.py) calls every endpoint in.
 
-Two places: IN (南关厢社区 in 硖石街道) where every role user of the matrix works or lives,
-and OUT (a community of 海洲街道, another township of 海宁市) with the same kinds of objects,
-owned by other people. An object of each kind exists in each place where the kind is
-region-bound, made through the apps' services, so a path parameter such as `{request_id}` can
-be filled with an object inside the role's region and with one outside it.
+Four places: IN (南关厢社区 in 硖石街道) where every role user of the matrix works or lives;
+OUT (a community of 海洲街道, another township of 海宁市); COUNTY (a community of 海盐县, another
+county of 浙江); PROVINCE (a community of 昆山市, 江苏, another province). OUT has the same kinds
+of objects as IN, owned by other people; COUNTY and PROVINCE have every kind that does not hang
+on a county-wide object of 海宁 (a project needs 海宁's call, a time-bank account its scheme).
+Objects are made through the apps' services, so a path parameter such as `{request_id}` can
+be filled with an object inside the role's region and with ones outside it.
 
-County-level roles (county, charity staff, auditor, reviewer) and province/admin cover OUT too:
-for them the outside call is expected to behave like the inside one."""
+Who covers which place is OUT_OF_REACH: county-level roles (county, charity staff, auditor,
+reviewer) cover OUT but not COUNTY; the province officer of 浙江 covers COUNTY but not PROVINCE;
+admin covers all. Where a role covers the place the outside call is expected to behave like the
+inside one; where it does not, a call that got through inside must be refused there."""
 
 from __future__ import annotations
 
@@ -48,6 +52,18 @@ ROLES: dict[str, tuple[str | None, str | None]] = {
 SCOPED_BELOW_COUNTY = frozenset(
     {"resident", "volunteer", "social_worker", "org_staff", "community", "township"}
 )
+# For each place outside IN, the roles whose region does not contain it. The reviewer has no
+# grant: only the 海宁 call's panel seat, which reaches nothing in another county.
+SCOPED_BELOW_PROVINCE = SCOPED_BELOW_COUNTY | {"charity_staff", "county", "auditor", "reviewer"}
+OUT_OF_REACH: dict[str, frozenset[str]] = {
+    "out": SCOPED_BELOW_COUNTY,
+    "county": SCOPED_BELOW_PROVINCE,
+    "province": SCOPED_BELOW_PROVINCE | {"province"},
+}
+# Another county of 浙江 and a county of another province (loaded like 海宁, from the division
+# data), each with its first township and that township's first community.
+OTHER_COUNTY = "330424000000"  # 海盐县 (嘉兴市)
+OTHER_PROVINCE_COUNTY = "320583000000"  # 昆山市 (苏州市, 江苏省)
 
 
 def id_number(serial: int, born: str = "19560312") -> str:
@@ -63,7 +79,7 @@ def png_bytes() -> bytes:
 
 @dataclass
 class Place:
-    key: str  # "in" or "out"
+    key: str  # "in", "out", "county" or "province"
     community: str
     township: str
     people: dict[str, User] = field(default_factory=dict)
@@ -81,15 +97,28 @@ class World:
         return self.places[place].ids.get(kind)
 
 
-def _out_community() -> str:
+def _first(prefix: str, level: int) -> str:
     code = (
-        Region.objects.filter(code__startswith=HAIZHOU[:9], level=5)
+        Region.objects.filter(code__startswith=prefix, level=level)
         .order_by("code")
         .values_list("code", flat=True)
         .first()
     )
-    assert code is not None
+    assert code is not None, f"no region of level {level} under {prefix}"
     return code
+
+
+def _out_community() -> str:
+    return _first(HAIZHOU[:9], 5)
+
+
+def _far_place(key: str, county: str) -> Place:
+    """A place in another county: its first township and that township's first community."""
+    from wushe.regions.services import regions_load
+
+    regions_load(prefix=county)
+    township = _first(county[:6], 4)
+    return Place(key, _first(township[:9], 5), township)
 
 
 def build_world() -> World:
@@ -122,6 +151,8 @@ def build_world() -> World:
     places = {
         "in": Place("in", NANGUANXIANG, XIASHI),
         "out": Place("out", _out_community(), HAIZHOU),
+        "county": _far_place("county", OTHER_COUNTY),
+        "province": _far_place("province", OTHER_PROVINCE_COUNTY),
     }
     scheme = timebank.scheme_create(
         region_code=HAINING,
@@ -156,7 +187,9 @@ def build_world() -> World:
             actor=root,
         )
         ids["organization"] = org.pk
-        prefix = "m" if key == "in" else "o"
+        prefix = {"in": "m", "out": "o", "county": "c", "province": "p"}[key]
+        # COUNTY and PROVINCE skip what hangs on 海宁's county-wide call and scheme.
+        near = key in ("in", "out")
         people = {
             "resident": make_user(f"{prefix}_resident", Role.RESIDENT, c),
             "volunteer": make_user(f"{prefix}_volunteer", Role.VOLUNTEER, c),
@@ -293,8 +326,9 @@ def build_world() -> World:
         )
         ids["record"] = record.pk
 
-        account = timebank.account_for_resident(scheme=scheme, resident=resident)
-        ids["account"] = account.pk
+        if near:
+            account = timebank.account_for_resident(scheme=scheme, resident=resident)
+            ids["account"] = account.pk
 
         offering = menu.offering_create(
             actor=people["org_staff"],
@@ -320,36 +354,37 @@ def build_world() -> World:
         )
         ids["need"] = need.pk
 
-        project, _created = projects.project_submit(
-            data=projects.ProposalInput(
-                call_id=call.pk,
-                organization_id=org.pk,
-                region_code=c,
-                title=f"{key}独居老人助餐项目",
-                summary="为独居老人提供助餐与探访服务。",
-                requested_fen=5_000_000,
-            ),
-            actor=people["org_staff"],
-        )
-        ids["project"] = project.pk
-        projects.review_submit(project_id=project.pk, actor=reviewer, score=80)
-        projects.project_approve(project_id=project.pk, actor=county, approved_fen=5_000_000)
-        milestone = projects.milestone_add(
-            project_id=project.pk,
-            actor=people["org_staff"],
-            title="开展助餐服务",
-            due_on=timezone.localdate() + timedelta(days=30),
-        )
-        ids["milestone"] = milestone.pk
-        expenditure, _created = projects.expenditure_record(
-            project_id=project.pk,
-            actor=people["org_staff"],
-            spent_on=timezone.localdate(),
-            item="餐费",
-            amount_fen=100_00,
-            attachment=image_accept(png_bytes(), file_name="发票.png"),
-        )
-        ids["expenditure"] = expenditure.pk
+        if near:
+            project, _created = projects.project_submit(
+                data=projects.ProposalInput(
+                    call_id=call.pk,
+                    organization_id=org.pk,
+                    region_code=c,
+                    title=f"{key}独居老人助餐项目",
+                    summary="为独居老人提供助餐与探访服务。",
+                    requested_fen=5_000_000,
+                ),
+                actor=people["org_staff"],
+            )
+            ids["project"] = project.pk
+            projects.review_submit(project_id=project.pk, actor=reviewer, score=80)
+            projects.project_approve(project_id=project.pk, actor=county, approved_fen=5_000_000)
+            milestone = projects.milestone_add(
+                project_id=project.pk,
+                actor=people["org_staff"],
+                title="开展助餐服务",
+                due_on=timezone.localdate() + timedelta(days=30),
+            )
+            ids["milestone"] = milestone.pk
+            expenditure, _created = projects.expenditure_record(
+                project_id=project.pk,
+                actor=people["org_staff"],
+                spent_on=timezone.localdate(),
+                item="餐费",
+                amount_fen=100_00,
+                attachment=image_accept(png_bytes(), file_name="发票.png"),
+            )
+            ids["expenditure"] = expenditure.pk
 
         enrolment = visits.enrolment_create(
             resident_id=resident.pk, risk_level="high", actor=people["community"]

@@ -1,7 +1,8 @@
 """The access matrix: every API operation (from the OpenAPI document, built in-process) and
 every page route (from Django's URL resolver), called as every role, with an object inside the
-role's region and one outside it. What each (operation, role) must give lives in one table,
-`access_matrix.py`; an operation or page without an entry fails with a ready-to-paste row.
+role's region and ones outside it (another township, another county, another province).
+What each (operation, role) must give lives in one table, `access_matrix.py`; an operation
+or page without an entry fails with a ready-to-paste row.
 
 Each call runs inside a savepoint that is rolled back, so a write that got through changes
 nothing for the next call. A call that was refused (401/403/404 or a redirect to the login
@@ -42,7 +43,7 @@ from .access_matrix import (
     SKIPPED_PAGES,
     SKIPPED_PREFIXES,
 )
-from .access_world import ROLES, SCOPED_BELOW_COUNTY, World, build_world, png_bytes
+from .access_world import OUT_OF_REACH, ROLES, World, build_world, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -510,9 +511,21 @@ def clients(world: World, *, pages: bool) -> dict[str, Client]:
     return result
 
 
-def expected_outside(role: str, inside: str) -> str:
-    """What the call with an object of OUT must give, from the expected inside outcome."""
-    if inside == ANY or role not in SCOPED_BELOW_COUNTY:
+# The places outside IN the matrix calls with (world place -> name in the report) and, for
+# each, the roles called there: those whose region does not hold the place (a call that got
+# through inside must be refused there), and for the other county of 浙江 also the province
+# officer, whose region holds it (the call must behave as inside).
+OUTSIDE: dict[str, str] = {"out": "outside", "county": "county", "province": "province"}
+CALLED_OUTSIDE: dict[str, frozenset[str]] = {
+    "out": OUT_OF_REACH["out"],
+    "county": OUT_OF_REACH["county"] | {"province"},
+    "province": OUT_OF_REACH["province"],
+}
+
+
+def expected_outside(role: str, inside: str, place: str = "out") -> str:
+    """What the call with an object of `place` must give, from the expected inside outcome."""
+    if inside == ANY or role not in OUT_OF_REACH[place]:
         return OK if inside in (OK, ANY) else inside
     return DENIED if inside == OK else inside
 
@@ -557,7 +570,9 @@ def run_matrix(
             continue  # test_the_table_names_every_endpoint reports it
         try:
             inside_url = filler.url(endpoint, "in")
-            outside_url = filler.url(endpoint, "out") if endpoint.params else None
+            outside_urls = {
+                place: filler.url(endpoint, place) if endpoint.params else None for place in OUTSIDE
+            }
         except LookupError as missing:
             problems.append(str(missing))
             continue
@@ -578,16 +593,19 @@ def run_matrix(
         rendered: dict[str, bool] = {}
         notes: list[str] = []
         for role, client in role_clients.items():
-            for place, url in (("inside", inside_url), ("outside", outside_url)):
-                # Outside calls matter for roles whose region does not hold OUT, and only
-                # where the inside call got through (a refusal inside is a refusal outside).
+            places = [("in", inside_url), *outside_urls.items()]
+            for where, url in places:
+                place = "inside" if where == "in" else OUTSIDE[where]
+                # Outside calls matter for roles whose region does not hold the place (and
+                # the 浙江 province officer in 海盐), and only where the inside call got
+                # through (a refusal inside is a refusal outside).
                 # A page action (a redirect, a form error) is checked inside only: with an
                 # empty form it stops at validation, and the API rows check the same service
                 # with a valid body; a page that shows the object (200) is checked outside.
                 if url is None or (
-                    place == "outside"
+                    where != "in"
                     and (
-                        role not in SCOPED_BELOW_COUNTY
+                        role not in CALLED_OUTSIDE[where]
                         or seen.get(role) != OK
                         or (pages and not rendered.get(role))
                     )
@@ -613,13 +631,13 @@ def run_matrix(
                     rendered[role] = result.status == 200
                 if result.outcome == OK and result.detail:
                     notes.append(f"{role}/{place}: {result.status} {result.detail}")
-                elif place == "outside" and result.outcome == OK:
-                    notes.append(f"{role}/outside: OK")
+                elif place != "inside" and result.outcome == OK:
+                    notes.append(f"{role}/{place}: OK")
                 if expected_row is None:
                     continue
                 want = expected_row[role]
-                if place == "outside":
-                    want = expected_outside(role, want)
+                if place != "inside":
+                    want = expected_outside(role, want, where)
                 if result.outcome == ERROR or not matches(want, result.outcome):
                     detail = f" {result.detail}" if result.detail else ""
                     problems.append(
