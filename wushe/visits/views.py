@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from wushe.accounts.roles import WORKER_ROLES
 from wushe.accounts.scoping import scope_prefixes, scope_q
-from wushe.core.errors import DomainError, NotFound
+from wushe.core.errors import DomainError, NotFound, ValidationFailed
 from wushe.core.paging import render_list
 from wushe.regions import codes
 from wushe.residents.models import Tag
@@ -245,13 +245,15 @@ def assign(request: HttpRequest, enrolment_id: int) -> HttpResponse:
 def end(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     enrolment = _enrolment(request, enrolment_id)
     form = EndForm(request.POST)
-    # The service checks the caller before the reason (a missing or too long reason is its
-    # 422 with the same message), so whoever may not end the enrolment is refused first.
-    reason = form.cleaned_data["reason"] if form.is_valid() else request.POST.get("reason", "")
+    # An invalid form is passed on as no reason: the service refuses whoever may not end the
+    # enrolment before it looks at the reason, and only then asks for one.
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
         services.enrolment_end(enrolment_id=enrolment.pk, reason=reason, actor=request.user)
     except NotFound as exc:
         raise Http404(str(exc.message)) from exc
+    except ValidationFailed:
+        messages.error(request, _("请填写退出原因。"))
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:

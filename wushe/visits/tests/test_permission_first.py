@@ -12,6 +12,8 @@ import pytest
 from wushe.testing import HAIZHOU, XIASHI, bearer_client
 from wushe.visits.models import Enrolment, FrequencyPolicy, Visit, VisitRule, WeatherOverride
 
+from .conftest import signed_in
+
 pytestmark = pytest.mark.django_db
 
 
@@ -83,3 +85,15 @@ def test_a_visit_with_an_unknown_method_is_refused_to_who_may_not_record_it(enro
     assert response.json()["code"] == "visits.method.invalid"
     assert response.json()["message"] == "请选择探访方式。"
     assert not Visit.objects.exists()
+
+
+def test_the_end_page_refuses_who_may_not_end_before_asking_for_a_reason(enrolled):
+    enrolment = Enrolment.objects.get(resident=enrolled.alone)
+    url = f"/visits/enrolments/{enrolment.pk}/end/"
+    response = signed_in(enrolled.users["social_worker"]).post(url, {"reason": ""}, follow=True)
+    texts = [str(m) for m in response.context["messages"]]
+    assert "您不能执行此探访操作。" in texts and "请填写退出原因。" not in texts
+    response = signed_in(enrolled.users["community_a"]).post(url, {"reason": ""}, follow=True)
+    assert "请填写退出原因。" in [str(m) for m in response.context["messages"]]
+    enrolment.refresh_from_db()
+    assert enrolment.ended_on is None
