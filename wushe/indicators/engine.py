@@ -5,9 +5,13 @@ periods:
 
 1. each measure's queryset, filtered to the subtree's code range and grouped by the record's
    region code, is inserted into `Staging` with `INSERT … SELECT` (no row reaches Python);
-   snapshot measures are computed once and copied to every period;
+   by-month measures are scanned once per year and write their quarter and year sums in the
+   same statement; snapshot measures are computed once and copied to every period;
 2. the stored values of the subtree for those periods are replaced by the staging counts summed
-   per region at every level below the prefix (one `INSERT … SELECT … GROUP BY` per level);
+   per region at every level below the prefix: the leaf level straight from staging, the
+   levels above each from the level below (`_roll_up_subtree`). A full rebuild on PostgreSQL
+   fills a fresh table and swaps it in (`_fresh_table`, `_swap`) instead of deleting and
+   re-inserting millions of indexed rows;
 3. each ancestor of the subtree is recomputed as its own direct counts plus the totals of its
    children (so a refresh of one county leaves the rest of the province untouched).
 
@@ -127,14 +131,21 @@ def _insert_by_month(
         .values_list("r", "mo", "v")
     )
     sql, params = grouped.query.sql_with_params()
-    # The month's period key is written here (not by a later UPDATE of every row): `month`
-    # marks the row as one of a by-month scan for _spread_months.
+    # One statement writes the month rows and their quarter and year sums, grouped from the
+    # scan's small result (regions x 12) instead of from the staging table afterwards.
     months = " ".join(f"WHEN {m} THEN '{year}-{m:02d}'" for m in range(1, 13))
+    quarters = " ".join(f"WHEN mo <= {3 * q} THEN '{year}-Q{q}'" for q in range(1, 5))
+    staging = _table(Staging)
+    columns = "(run, indicator, part, period, region, month, value)"
     cursor.execute(
-        f"INSERT INTO {_table(Staging)} (run, indicator, part, period, region, month, value) "
-        f"SELECT %s, %s, %s, CASE sub.mo {months} END, sub.r, sub.mo, sub.v "
-        f"FROM ({sql}) sub WHERE sub.r IS NOT NULL",
-        [run, indicator.code, part, *params],
+        f"WITH m AS (SELECT sub.r AS r, sub.mo AS mo, sub.v AS v FROM ({sql}) sub "
+        f"WHERE sub.r IS NOT NULL) "
+        f"INSERT INTO {staging} {columns} "
+        f"SELECT %s, %s, %s, CASE mo {months} END, r, mo, v FROM m "
+        f"UNION ALL SELECT %s, %s, %s, CASE {quarters} END, r, NULL, SUM(v) FROM m "
+        f"GROUP BY r, CASE {quarters} END "
+        f"UNION ALL SELECT %s, %s, %s, '{year}', r, NULL, SUM(v) FROM m GROUP BY r",
+        [*params, *([run, indicator.code, part] * 3)],
     )
 
 
@@ -144,26 +155,6 @@ def _is_timestamp(model: Any, path: str) -> bool:
         field = model._meta.get_field(name)
         model = field.related_model or model
     return isinstance(field, DateTimeField)
-
-
-def _spread_months(cursor: Any, run: int, years: list[int]) -> None:
-    """Turn by-month rows into month rows plus quarter and year rows (their sums)."""
-    staging = _table(Staging)
-    for year in years:
-        by_month = f"month IS NOT NULL AND period >= '{year}-01' AND period <= '{year}-12'"
-        quarter = (
-            "CASE "
-            + " ".join(f"WHEN month <= {3 * q} THEN '{year}-Q{q}'" for q in range(1, 5))
-            + " END"
-        )
-        for expression, grouping in ((quarter, f", {quarter}"), (f"'{year}'", "")):
-            cursor.execute(
-                f"INSERT INTO {staging} (run, indicator, part, period, region, value) "
-                f"SELECT run, indicator, part, {expression}, region, SUM(value) "
-                f"FROM {staging} WHERE run = %s AND {by_month} "
-                f"GROUP BY run, indicator, part, region{grouping}",
-                [run],
-            )
 
 
 def _stage(
@@ -199,7 +190,6 @@ def _stage(
             logger.exception("indicator %s failed to compute", indicator.code)
             failed.append(indicator.code)
     staging = _table(Staging)
-    _spread_months(cursor, run, sorted({p.year for p in periods}))
     for period in periods:
         cursor.execute(
             f"INSERT INTO {staging} (run, indicator, part, period, region, value) "
@@ -211,10 +201,36 @@ def _stage(
     return failed
 
 
-def _roll_up_subtree(cursor: Any, run: int, prefix: str, period_keys: list[str]) -> int:
-    values, staging = _table(IndicatorValue), _table(Staging)
-    level = _level_of_prefix(prefix)
-    if prefix:
+def _temp(name: str) -> str:
+    return connection.ops.quote_name(f"wushe_ind_{name}")
+
+
+def _drop_temps(cursor: Any) -> None:
+    for name in ("upper", *(f"lv{k}" for k in range(1, 5))):
+        cursor.execute(f"DROP TABLE IF EXISTS {_temp(name)}")
+
+
+_LEAF = max(DIGITS)
+_NUMERATOR = "CASE WHEN part = 'n' THEN COALESCE(value, 0) ELSE 0 END"
+_DENOMINATOR = "CASE WHEN part = 'd' THEN COALESCE(value, 0) ELSE 0 END"
+
+
+def _roll_up_subtree(
+    cursor: Any, run: int, prefix: str, period_keys: list[str], *, into: str | None = None
+) -> int:
+    """Replace the subtree's stored values by the staged counts summed at every level.
+
+    `into` names a fresh table to fill instead (a full rebuild on PostgreSQL, see _swap).
+    The large staging table is read twice: once grouped by leaf region (communities: most of
+    the rows, written straight into the values), once grouped by the leaf's parent (townships)
+    with the rows staged on a region above the leaf kept apart as that region's direct counts.
+    Every level above is then grouped from the level below plus those direct counts."""
+    staging = _table(Staging)
+    values = into or _table(IndicatorValue)
+    level = max(_level_of_prefix(prefix), 1)
+    if into:
+        pass  # a fresh table: nothing to delete
+    elif prefix:
         low, high = codes.scope_range(prefix)
         cursor.execute(
             f"DELETE FROM {values} WHERE region >= %s AND region <= %s "
@@ -225,33 +241,120 @@ def _roll_up_subtree(cursor: Any, run: int, prefix: str, period_keys: list[str])
         cursor.execute(
             f"DELETE FROM {values} WHERE period IN ({_placeholders(period_keys)})", period_keys
         )
-    inserted = 0
-    for k in range(max(level, 1), 6):
+    columns = (
+        f"{values} (indicator, period, region, numerator, denominator, "
+        f"direct_numerator, direct_denominator)"
+    )
+    parent = DIGITS[_LEAF - 1]
+    leaf_zeros = "0" * (DIGITS[_LEAF] - parent)
+    cursor.execute(
+        f"INSERT INTO {columns} "
+        f"SELECT indicator, period, region, SUM({_NUMERATOR}), SUM({_DENOMINATOR}), "
+        f"SUM({_NUMERATOR}), SUM({_DENOMINATOR}) "
+        f"FROM {staging} WHERE run = %s AND substr(region, {parent + 1}) <> '{leaf_zeros}' "
+        f"GROUP BY region, period, indicator "
+        # Index order (region, period, indicator): sequential B-tree inserts.
+        f"ORDER BY region, period, indicator",
+        [run],
+    )
+    inserted = max(cursor.rowcount, 0)
+    if level == _LEAF:
+        return inserted
+    _drop_temps(cursor)
+    # Keyed by the parent level's digits: a leaf row counts towards its parent; a row staged
+    # on a region above the leaf (its leaf digits are zero) is that region's own direct count.
+    own = f"substr(region, {parent + 1}) = '{leaf_zeros}'"
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {_temp('upper')} AS "
+        f"SELECT indicator, period, substr(region, 1, {parent}) || '{leaf_zeros}' AS region, "
+        f"SUM({_NUMERATOR}) AS n, SUM({_DENOMINATOR}) AS d, "
+        f"SUM(CASE WHEN {own} THEN {_NUMERATOR} ELSE 0 END) AS dn, "
+        f"SUM(CASE WHEN {own} THEN {_DENOMINATOR} ELSE 0 END) AS dd "
+        f"FROM {staging} WHERE run = %s GROUP BY indicator, period, substr(region, 1, {parent})",
+        [run],
+    )
+    for k in range(_LEAF - 1, level - 1, -1):
         size = DIGITS[k]
         rest = "0" * (12 - size)
-        segment = DIGITS[k] - DIGITS[k - 1]
-        at_or_below = (
-            ""
-            if k == 1
-            else f" AND substr(region, {DIGITS[k - 1] + 1}, {segment}) <> '{'0' * segment}'"
-        )
-        direct = f"substr(region, {size + 1}) = '{rest}'" if rest else "1 = 1"
+        # A region of exactly level k: zeros after its own digits, its own segment not zero
+        # (level 1: only the zeros, as a row on "000000000000" was always counted there).
+        exact = f"substr(region, {size + 1}) = '{rest}'"
+        if k > 1:
+            segment = size - DIGITS[k - 1]
+            exact += f" AND substr(region, {DIGITS[k - 1] + 1}, {segment}) <> '{'0' * segment}'"
+        if k == _LEAF - 1:
+            select = f"SELECT * FROM {_temp('upper')} WHERE {exact}"
+        else:
+            select = (
+                f"SELECT indicator, period, region, SUM(n) AS n, SUM(d) AS d, SUM(dn) AS dn, "
+                f"SUM(dd) AS dd FROM ("
+                f"SELECT indicator, period, substr(region, 1, {size}) || '{rest}' AS region, "
+                f"n, d, 0 AS dn, 0 AS dd FROM {_temp(f'lv{k + 1}')} "
+                f"UNION ALL SELECT indicator, period, region, dn, dd, dn, dd "
+                f"FROM {_temp('upper')} WHERE {exact}"
+                f") t GROUP BY indicator, period, region"
+            )
+        cursor.execute(f"CREATE TEMPORARY TABLE {_temp(f'lv{k}')} AS {select}")
         cursor.execute(
-            f"INSERT INTO {values} (indicator, period, region, numerator, denominator, "
-            f"direct_numerator, direct_denominator) "
-            f"SELECT indicator, period, substr(region, 1, {size}) || '{rest}', "
-            f"SUM(CASE WHEN part = 'n' THEN COALESCE(value, 0) ELSE 0 END), "
-            f"SUM(CASE WHEN part = 'd' THEN COALESCE(value, 0) ELSE 0 END), "
-            f"SUM(CASE WHEN part = 'n' AND {direct} THEN COALESCE(value, 0) ELSE 0 END), "
-            f"SUM(CASE WHEN part = 'd' AND {direct} THEN COALESCE(value, 0) ELSE 0 END) "
-            f"FROM {staging} WHERE run = %s{at_or_below} "
-            f"GROUP BY indicator, period, substr(region, 1, {size}) "
-            # Index order (region, period, indicator): sequential B-tree inserts.
-            f"ORDER BY 3, 2, 1",
-            [run],
+            f"INSERT INTO {columns} SELECT indicator, period, region, n, d, dn, dd "
+            f"FROM {_temp(f'lv{k}')} ORDER BY region, period, indicator"
         )
         inserted += max(cursor.rowcount, 0)
+    _drop_temps(cursor)
     return inserted
+
+
+_FRESH = "indicators_indicatorvalue_fresh"
+
+
+def _fresh_table(cursor: Any, period_keys: list[str]) -> str:
+    """PostgreSQL full rebuild: a new, index-free values table holding the rows of the periods
+    this run does not recompute (other years). Filling a table without indexes and indexing
+    it once is about twice as fast as deleting and re-inserting 2 million indexed rows, and
+    leaves no dead rows behind."""
+    fresh, values = connection.ops.quote_name(_FRESH), _table(IndicatorValue)
+    cursor.execute(f"DROP TABLE IF EXISTS {fresh}")
+    cursor.execute(
+        f"CREATE TABLE {fresh} (LIKE {values} INCLUDING DEFAULTS INCLUDING IDENTITY "
+        f"INCLUDING STORAGE)"
+    )
+    cursor.execute(
+        f"INSERT INTO {fresh} (indicator, period, region, numerator, denominator, "
+        f"direct_numerator, direct_denominator) "
+        f"SELECT indicator, period, region, numerator, denominator, direct_numerator, "
+        f"direct_denominator FROM {values} "
+        f"WHERE period NOT IN ({_placeholders(period_keys)})",
+        period_keys,
+    )
+    return fresh
+
+
+def _swap(cursor: Any) -> None:
+    """Index the fresh table and put it in the place of the values table, under the names
+    the migrations know. Readers keep the old rows until commit; a query waiting on the
+    lock then resolves the name again and reads the new table."""
+    fresh, values = connection.ops.quote_name(_FRESH), _table(IndicatorValue)
+    table = IndicatorValue._meta.db_table
+    qn = connection.ops.quote_name
+    cursor.execute(f"ALTER TABLE {fresh} ADD CONSTRAINT {qn(_FRESH + '_pkey')} PRIMARY KEY (id)")
+    cursor.execute(
+        f"ALTER TABLE {fresh} ADD CONSTRAINT {qn(_FRESH + '_unique')} "
+        f"UNIQUE (region, period, indicator)"
+    )
+    cursor.execute(f"LOCK TABLE {values} IN ACCESS EXCLUSIVE MODE")
+    cursor.execute(f"DROP TABLE {values}")
+    cursor.execute(f"ALTER TABLE {fresh} RENAME TO {values}")
+    cursor.execute(
+        f"ALTER TABLE {values} RENAME CONSTRAINT {qn(_FRESH + '_pkey')} TO {qn(table + '_pkey')}"
+    )
+    cursor.execute(
+        f"ALTER TABLE {values} RENAME CONSTRAINT {qn(_FRESH + '_unique')} "
+        f"TO {qn('indicator_value_unique')}"
+    )
+    # The identity's sequence was named after the fresh table; the old one went with its.
+    cursor.execute(
+        f"ALTER SEQUENCE IF EXISTS {qn(_FRESH + '_id_seq')} RENAME TO {qn(table + '_id_seq')}"
+    )
 
 
 def _refresh_ancestors(cursor: Any, run: int, prefix: str, period_keys: list[str]) -> None:
@@ -298,11 +401,32 @@ def _refresh_ancestors(cursor: Any, run: int, prefix: str, period_keys: list[str
         )
 
 
+def _work_mem() -> str:
+    return str(settings.WUSHE.get("INDICATORS_WORK_MEM", "512MB"))
+
+
+def _analyze_staging(cursor: Any) -> None:
+    """Give the planner the staged row counts (the table is empty whenever autovacuum looks,
+    so it would plan the roll-up's grouping for a few thousand rows and spill to disk)."""
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {_table(Staging)}")
+
+
+def _empty_staging(cursor: Any) -> None:
+    """Runs never overlap (the lock), so staging holds nothing another run needs. On
+    PostgreSQL TRUNCATE (transactional) also drops the dead rows of earlier runs, which a
+    DELETE would leave for the next scans to wade through until autovacuum comes by."""
+    if connection.vendor == "postgresql":
+        cursor.execute(f"TRUNCATE {_table(Staging)}")
+    else:
+        cursor.execute(f"DELETE FROM {_table(Staging)}")
+
+
 def _lock(cursor: Any) -> None:
     if connection.vendor == "postgresql":
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK])
-        # Roll-ups sort and hash a few hundred thousand rows per level at province scale.
-        cursor.execute("SET LOCAL work_mem = '128MB'")
+        # Roll-ups sort and hash a few million rows at province scale.
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [_work_mem()])
 
 
 def compute(
@@ -326,11 +450,18 @@ def compute(
     )
     with transaction.atomic(), connection.cursor() as cursor:
         _lock(cursor)
+        _empty_staging(cursor)
         failed = _stage(cursor, run.pk, chosen, periods, prefix)
-        rows = _roll_up_subtree(cursor, run.pk, prefix, period_keys)
+        _analyze_staging(cursor)
+        if not prefix and connection.vendor == "postgresql":
+            fresh = _fresh_table(cursor, period_keys)
+            rows = _roll_up_subtree(cursor, run.pk, prefix, period_keys, into=fresh)
+            _swap(cursor)
+        else:
+            rows = _roll_up_subtree(cursor, run.pk, prefix, period_keys)
         if prefix:
             _refresh_ancestors(cursor, run.pk, prefix, period_keys)
-        cursor.execute(f"DELETE FROM {_table(Staging)} WHERE run = %s", [run.pk])
+        _empty_staging(cursor)
     run.finished_at = timezone.now()
     run.rows = rows
     run.failed = failed

@@ -109,3 +109,27 @@ def test_a_broken_definition_does_not_stop_the_others(world: World):
         unregister("tests.broken")
     assert run.failed == ["tests.broken"]
     assert IndicatorValue.objects.filter(indicator="stations.volunteer_post_coverage").exists()
+
+
+@pytest.mark.django_db
+def test_a_rebuild_keeps_other_years_and_the_table_stays_sound(world: World):
+    from django.db import IntegrityError, connection, transaction
+
+    engine.compute(years=[2025, 2026])
+    last_year = {v for v in _snapshot() if v[1].startswith("2025")}
+    assert last_year  # the fixtures count something in 2025 (snapshot indicators at least)
+    first = _snapshot()
+    engine.compute(years=[2026])  # on PostgreSQL: a fresh table swapped in
+    assert {v for v in _snapshot() if v[1].startswith("2025")} == last_year
+    assert _snapshot() == first
+    engine.compute(years=[2026])  # and again, on the swapped-in table
+    assert _snapshot() == first
+    row = IndicatorValue.objects.filter(period="2026").first()
+    assert row is not None
+    added = IndicatorValue.objects.create(indicator="tests.new", period="2026", region=row.region)
+    assert added.pk is not None  # the identity default still numbers new rows
+    with pytest.raises(IntegrityError), transaction.atomic():
+        IndicatorValue.objects.create(indicator=row.indicator, period="2026", region=row.region)
+    with connection.cursor() as cursor:
+        names = set(connection.introspection.get_constraints(cursor, IndicatorValue._meta.db_table))
+    assert "indicator_value_unique" in names
