@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 M = TypeVar("M", bound=models.Model)
 
@@ -48,7 +48,10 @@ def _insert_parts(model: type[models.Model]) -> tuple[str, list[models.Field[Any
 
 
 def _values(instance: models.Model, fields: Sequence[models.Field[Any, Any]]) -> list[Any]:
-    return [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    # The connection object itself, not the `connection` proxy: each attribute read through
+    # the proxy is a context-local lookup, and preparing a row reads a few per field.
+    conn = connections[DEFAULT_DB_ALIAS]
+    return [f.get_db_prep_save(f.pre_save(instance, True), conn) for f in fields]
 
 
 def _placeholders(n: int) -> str:

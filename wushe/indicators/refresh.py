@@ -48,24 +48,33 @@ def mark_prefix(instance: Any) -> str | None:
     return significant[:6]
 
 
+def dirty_statement(prefix: str) -> fastsql.Statement:
+    """The statement `mark_dirty` runs (for a caller's `fastsql.execute_together`)."""
+    table = fastsql.qn(DirtyMark._meta.db_table)
+    now = DirtyMark._meta.get_field("marked_at").get_db_prep_save(timezone.now(), connection)
+    return (
+        f"INSERT INTO {table} (county, marked_at) VALUES (%s, %s) "  # noqa: S608
+        "ON CONFLICT (county) DO NOTHING",
+        [prefix, now],
+    )
+
+
 def mark_dirty(prefix: str) -> None:
     """Mark a county (or a region above it) for the next sweep, in the caller's transaction.
     Plain SQL (one cached statement): it runs after every save of a watched model."""
-    table = fastsql.qn(DirtyMark._meta.db_table)
-    now = DirtyMark._meta.get_field("marked_at").get_db_prep_save(timezone.now(), connection)
+    sql, params = dirty_statement(prefix)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (county, marked_at) VALUES (%s, %s) "  # noqa: S608
-            "ON CONFLICT (county) DO NOTHING",
-            [prefix, now],
-        )
+        cursor.execute(sql, params)
 
 
-def mark_changed(instance: Any) -> None:
+def mark_changed(instance: Any, batch: list[fastsql.Statement | None] | None = None) -> None:
     """What the post_save receiver does, for writers that insert without the ORM
-    (wushe.core.fastsql sends no signals)."""
+    (wushe.core.fastsql sends no signals). With `batch`, the statement is appended there for
+    the caller's `fastsql.execute_together` instead of run."""
     prefix = mark_prefix(instance)
-    if prefix:
+    if prefix and batch is not None:
+        batch.append(dirty_statement(prefix))
+    elif prefix:
         mark_dirty(prefix)
 
 

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from django.db import models, transaction
 from django.db.models import F
@@ -117,28 +117,12 @@ def notify(
         return []
     enabled = enabled_channels()
     wanted = enabled if channels is None else [c for c in enabled if c in channels]
-    target_type = target._meta.label_lower if target is not None else ""
-    target_id = str(target.pk) if target is not None else ""
     now = timezone.now()
 
     # savepoint=False: inside the caller's transaction (the usual case) a savepoint would cost
     # two round trips per call and buy nothing, since a failure here fails the caller anyway.
     with transaction.atomic(savepoint=False):
-        rows = [
-            Notification(
-                recipient_id=user_id,
-                kind=kind[:64],
-                title=title[:200],
-                body=body,
-                link=link[:500],
-                region_id=region_code or None,
-                county_code=region_code[:6],
-                target_type=target_type,
-                target_id=target_id,
-                created_at=now,
-            )
-            for user_id in user_ids
-        ]
+        rows = _inbox_rows(user_ids, kind, title, body, link, region_code, target, now)
         if not wanted:
             # Inbox only (the common case): one INSERT without the ORM's compiler.
             fastsql.insert_many(rows, read_pks=True)
@@ -151,6 +135,59 @@ def notify(
             # an error; the sweep delivers later.
             transaction.on_commit(lambda: _queue(delivery_ids), robust=True)
     return notifications
+
+
+def _inbox_rows(
+    user_ids: list[int],
+    kind: str,
+    title: str,
+    body: str,
+    link: str,
+    region_code: str,
+    target: models.Model | None,
+    now: Any,
+) -> list[Notification]:
+    target_type = target._meta.label_lower if target is not None else ""
+    target_id = str(target.pk) if target is not None else ""
+    return [
+        Notification(
+            recipient_id=user_id,
+            kind=kind[:64],
+            title=title[:200],
+            body=body,
+            link=link[:500],
+            region_id=region_code or None,
+            county_code=region_code[:6],
+            target_type=target_type,
+            target_id=target_id,
+            created_at=now,
+        )
+        for user_id in user_ids
+    ]
+
+
+def inbox_statement(
+    *,
+    recipients: Iterable[Any],
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    region_code: str = "",
+    target: models.Model | None = None,
+) -> fastsql.Statement | Literal[False] | None:
+    """What `notify` writes when no external channel is enabled (the inbox rows), as one
+    INSERT for the caller's `fastsql.execute_together`; None when there is no recipient.
+    False when an external channel is enabled: then call `notify`, which also fills the
+    outbox and queues delivery."""
+    if not kind or not title:
+        raise ValueError("notify needs a kind and a title")
+    if enabled_channels():
+        return False
+    link = _check_link(link)
+    user_ids = list(dict.fromkeys(_user_id(r) for r in recipients))
+    rows = _inbox_rows(user_ids, kind, title, body, link, region_code, target, timezone.now())
+    return fastsql.insert_statement(rows)
 
 
 def _outbox(notifications: list[Notification], wanted: list[str], now: Any) -> list[Delivery]:

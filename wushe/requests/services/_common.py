@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 
 from wushe.accounts.models import RoleGrant
 from wushe.accounts.roles import Role
-from wushe.audit.services import audit_record
+from wushe.audit.services import audit_event, audit_record
 from wushe.core import fastsql
 from wushe.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from wushe.notifications.services import notify
+from wushe.notifications.services import inbox_statement, notify
 from wushe.regions import codes
 
 from .. import rules
@@ -116,39 +116,54 @@ def event(
     to_status: str = "",
     note: str = "",
     data: dict[str, Any] | None = None,
+    batch: list[fastsql.Statement | None] | None = None,
 ) -> RequestEvent:
     """Append one timeline step; bumps `request.event_seq` (the caller saves the request,
-    including "event_seq" in update_fields)."""
+    including "event_seq" in update_fields). With `batch`, the INSERT is appended there for
+    the caller's `fastsql.execute_together` instead of run (the event's pk stays unset)."""
     request.event_seq += 1
     user = user_or_none(actor)
     # Inserted through wushe.core.fastsql (every step of every request writes one; no signal
     # receiver watches events).
-    return fastsql.insert(
-        RequestEvent(
-            region_id=request.region_id,
-            county_code=request.county_code,
-            request=request,
-            seq=request.event_seq,
-            at=at,
-            actor=user,
-            actor_label=(user.display_name or user.get_username()) if user else _("系统"),
-            kind=kind,
-            from_status=from_status,
-            to_status=to_status,
-            note=note,
-            data=data or {},
-        )
+    row = RequestEvent(
+        region_id=request.region_id,
+        county_code=request.county_code,
+        request=request,
+        seq=request.event_seq,
+        at=at,
+        actor=user,
+        actor_label=(user.display_name or user.get_username()) if user else _("系统"),
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        data=data or {},
     )
+    if batch is not None:
+        batch.append(fastsql.insert_statement([row]))
+        return row
+    return fastsql.insert(row)
 
 
-def audit(request: Request, verb: str, actor: Any, changes: dict[str, Any]) -> None:
-    audit_record(
-        action=f"requests.request.{verb}",
-        actor=actor,
-        target=request,
-        region_code=request.region_id,
-        changes=changes,
-    )
+def audit(
+    request: Request,
+    verb: str,
+    actor: Any,
+    changes: dict[str, Any],
+    batch: list[fastsql.Statement | None] | None = None,
+) -> None:
+    """The request's audit event (with `batch`: its INSERT appended there, see `event`)."""
+    fields: dict[str, Any] = {
+        "action": f"requests.request.{verb}",
+        "actor": actor,
+        "target": request,
+        "region_code": request.region_id,
+        "changes": changes,
+    }
+    if batch is not None:
+        batch.append(fastsql.insert_statement([audit_event(**fields)]))
+    else:
+        audit_record(**fields)
 
 
 def schedule(request: Request) -> None:
@@ -274,9 +289,25 @@ def tell(
     title: str,
     body: str = "",
     exclude: Any = None,
+    batch: list[fastsql.Statement | None] | None = None,
 ) -> None:
+    """Notify `recipients` (with `batch`: an inbox-only INSERT is appended there when no
+    external channel is enabled, see `event`)."""
     skip = getattr(exclude, "pk", None)
     wanted = [uid for uid in recipients if uid and uid != skip]
+    if wanted and batch is not None:
+        statement = inbox_statement(
+            recipients=wanted,
+            kind=f"requests.{kind}",
+            title=title,
+            body=body,
+            link=link(request),
+            region_code=request.region_id,
+            target=request,
+        )
+        if statement is not False:
+            batch.append(statement)
+            return
     if wanted:
         notify(
             recipients=wanted,
