@@ -4,7 +4,10 @@ Four places: IN (南关厢社区 in 硖石街道) where every role user of the m
 OUT (a community of 海洲街道, another township of 海宁市); COUNTY (a community of 海盐县, another
 county of 浙江); PROVINCE (a community of 昆山市, 江苏, another province). OUT has the same kinds
 of objects as IN, owned by other people; COUNTY and PROVINCE have every kind that does not hang
-on a county-wide object of 海宁 (a project needs 海宁's call, a time-bank account its scheme).
+on a county-wide object of 海宁 (a project needs 海宁's call, a time-bank account its scheme);
+they get a call, a project and a scheme of their own county for the lists only (not in `ids`).
+Every object of OUT, COUNTY and PROVINCE carries its place's marker (MARKERS) in a name, title
+or note, so that the matrix can tell a list that shows one.
 Objects are made through the apps' services, so a path parameter such as `{request_id}` can
 be filled with an object inside the role's region and with ones outside it.
 
@@ -64,6 +67,10 @@ OUT_OF_REACH: dict[str, frozenset[str]] = {
 # data), each with its first township and that township's first community.
 OTHER_COUNTY = "330424000000"  # 海盐县 (嘉兴市)
 OTHER_PROVINCE_COUNTY = "320583000000"  # 昆山市 (苏州市, 江苏省)
+# A string that occurs in a name, title or note of every object of a place outside IN (and
+# nowhere else), so that a list answer can be searched for objects of a place it must not
+# show (test_access_matrix.py, list checks). IN keeps its plain key.
+MARKERS: dict[str, str] = {"out": "海洲甲记", "county": "海盐乙记", "province": "昆山丙记"}
 
 
 def id_number(serial: int, born: str = "19560312") -> str:
@@ -182,8 +189,9 @@ def build_world() -> World:
     for serial, (key, place) in enumerate(places.items(), start=1):
         c, t = place.community, place.township
         ids = place.ids
+        mark = MARKERS.get(key, key)
         org = organization_create(
-            facts=OrganizationFacts(name=f"{key}邻里互助社", region=t, coverage=[c]),
+            facts=OrganizationFacts(name=f"{mark}邻里互助社", region=t, coverage=[c]),
             actor=root,
         )
         ids["organization"] = org.pk
@@ -206,12 +214,12 @@ def build_world() -> World:
                 users[role_key] = make_user(f"m_{role_key}", role, region)
 
         station = station_create(
-            actor=root, kind="social_work", name=f"{key}社会工作服务站", region_code=t
+            actor=root, kind="social_work", name=f"{mark}社会工作服务站", region_code=t
         )
         ids["station"] = station.pk
         worker = social_worker_create(
             actor=root,
-            name=f"{key}社工",
+            name=f"{mark}社工",
             id_number=id_number(serial, "19900307"),
             certificate_level="assistant",
             certificate_number=f"ZS2019{serial:04d}",
@@ -233,7 +241,7 @@ def build_world() -> World:
         )
         checkin = checkin_create(
             actor=root,
-            name=f"{key}党员",
+            name=f"{mark}党员",
             id_number=id_number(serial, "19700101"),
             work_unit="海宁市人民医院",
             party_organization="海宁市人民医院党委",
@@ -242,7 +250,7 @@ def build_world() -> World:
         )
         ids["checkin"] = checkin.pk
         volunteer = volunteers.volunteer_register(
-            name=f"{key}志愿者",
+            name=f"{mark}志愿者",
             id_number=id_number(serial, "19850101"),
             region_code=c,
             consent_given=True,
@@ -250,14 +258,14 @@ def build_world() -> World:
             user=people["volunteer"],
         )
         ids["volunteer"] = volunteer.pk
-        team = volunteers.team_create(name=f"{key}志愿服务队", region_code=c, actor=root)
+        team = volunteers.team_create(name=f"{mark}志愿服务队", region_code=c, actor=root)
         volunteers.team_add_member(team=team, volunteer=volunteer, actor=root)
         ids["team"] = team.pk
-        household = residents.household_create(region_code=c, number=f"{key}-0101", actor=root)
+        household = residents.household_create(region_code=c, number=f"{mark}-0101", actor=root)
         ids["household"] = household.pk
         resident = residents.resident_create(
             region_code=c,
-            name=f"{key}居民",
+            name=f"{mark}居民",
             id_number=id_number(serial, "19460302"),
             phone="13912345678",
             household_id=household.pk,
@@ -270,9 +278,11 @@ def build_world() -> World:
         )
         ids["tag"] = tag.pk
 
-        fund = charity.fund_create(region_code=t, kind="micro", name=f"{key}社区微基金", actor=root)
+        fund = charity.fund_create(
+            region_code=t, kind="micro", name=f"{mark}社区微基金", actor=root
+        )
         ids["fund"] = fund.pk
-        donor = charity.donor_create(region_code=t, kind="person", name=f"{key}捐赠人", actor=root)
+        donor = charity.donor_create(region_code=t, kind="person", name=f"{mark}捐赠人", actor=root)
         ids["donor"] = donor.pk
         donation = charity.donation_record(
             donor=donor,
@@ -280,30 +290,31 @@ def build_world() -> World:
             received_on=date(2026, 1, 5),
             fund=fund,
             amount_fen=100_00,
+            purpose_text=f"{mark}助老",
             actor=root,
         )
         ids["donation"] = donation.pk
-        store = charity.store_create(region_code=c, name=f"{key}爱心超市", actor=root)
+        store = charity.store_create(region_code=c, name=f"{mark}爱心超市", actor=root)
         ids["store"] = store.pk
         item = charity.store_item_create(
-            store=store, name="大米 5kg", unit="袋", points_price=120, stock=10, actor=root
+            store=store, name=f"{mark}大米 5kg", unit="袋", points_price=120, stock=10, actor=root
         )
         ids["item"] = item.pk
 
         template, name = template_build(kind="residents", actor=people["community"])
         job = import_upload(
-            kind="residents", file_name=name, data=template, actor=people["community"]
+            kind="residents", file_name=f"{mark}{name}", data=template, actor=people["community"]
         )
         ids["import_job"] = job.pk
 
-        notes = notify(recipients=[people["resident"]], kind="test.matrix", title=f"{key}通知")
+        notes = notify(recipients=[people["resident"]], kind="test.matrix", title=f"{mark}通知")
         ids["notification"] = notes[0].pk
 
         request, _created = requests.request_submit(
             actor=people["resident"],
             region_code=c,
             category="daily_care",
-            description="楼道灯坏了，晚上老人出门看不见。",
+            description=f"{mark}：楼道灯坏了，晚上老人出门看不见。",
             photos=[image_accept(png_bytes(), file_name="灯.png")],
         )
         ids["request"] = request.pk
@@ -311,7 +322,7 @@ def build_world() -> World:
 
         activity = activities.activity_create(
             region_code=c,
-            title=f"{key}敬老院助餐",
+            title=f"{mark}敬老院助餐",
             starts_at=start,
             ends_at=start + timedelta(hours=4),
             actor=people["community"],
@@ -335,20 +346,21 @@ def build_world() -> World:
             region_code=t,
             provider_kind="organization",
             provider_id=org.pk,
-            spec=menu.OfferingSpec(category="elderly_care", title="上门助浴", capacity=3),
+            spec=menu.OfferingSpec(category="elderly_care", title=f"{mark}上门助浴", capacity=3),
         )
         ids["offering"] = offering.pk
         order, _created = menu.order_create(
             actor=people["resident"],
             offering_id=offering.pk,
             service_date=timezone.localdate() + timedelta(days=1),
+            note=f"{mark}请上午来",
         )
         ids["order"] = order.pk
 
         need = need_create(
             region_code=c,
             category="elderly_care",
-            title=f"{key}独居老人助餐",
+            title=f"{mark}独居老人助餐",
             source="survey",
             actor=people["community"],
         )
@@ -360,7 +372,7 @@ def build_world() -> World:
                     call_id=call.pk,
                     organization_id=org.pk,
                     region_code=c,
-                    title=f"{key}独居老人助餐项目",
+                    title=f"{mark}独居老人助餐项目",
                     summary="为独居老人提供助餐与探访服务。",
                     requested_fen=5_000_000,
                 ),
@@ -372,7 +384,7 @@ def build_world() -> World:
             milestone = projects.milestone_add(
                 project_id=project.pk,
                 actor=people["org_staff"],
-                title="开展助餐服务",
+                title=f"{mark}开展助餐服务",
                 due_on=timezone.localdate() + timedelta(days=30),
             )
             ids["milestone"] = milestone.pk
@@ -380,18 +392,28 @@ def build_world() -> World:
                 project_id=project.pk,
                 actor=people["org_staff"],
                 spent_on=timezone.localdate(),
-                item="餐费",
+                item=f"{mark}餐费",
                 amount_fen=100_00,
                 attachment=image_accept(png_bytes(), file_name="发票.png"),
             )
             ids["expenditure"] = expenditure.pk
+        else:
+            # The place's own call, project and scheme, for the lists to show or hide (their
+            # ids stay out of `ids`: the matrix calls their operations with 海宁's only).
+            _far_listed(place, mark, org.pk, resident, people["org_staff"], root)
 
         enrolment = visits.enrolment_create(
-            resident_id=resident.pk, risk_level="high", actor=people["community"]
+            resident_id=resident.pk,
+            risk_level="high",
+            note=f"{mark}独居",
+            actor=people["community"],
         )
         ids["enrolment"] = enrolment.pk
         visit, _created = visits.visit_record(
-            enrolment_id=enrolment.pk, method="home", actor=people["community"]
+            enrolment_id=enrolment.pk,
+            method="home",
+            findings=f"{mark}身体尚好",
+            actor=people["community"],
         )
         ids["visit"] = visit.pk
         override = visits.override_create(
@@ -399,7 +421,7 @@ def build_world() -> World:
             frequency="weekly",
             starts_on=timezone.localdate(),
             ends_on=timezone.localdate() + timedelta(days=7),
-            reason="寒潮",
+            reason=f"{mark}寒潮",
             actor=root,
         )
         ids["override"] = override.pk
@@ -428,6 +450,48 @@ def build_world() -> World:
     # The IN resident's own second token: revoking it is their own business.
     places["in"].ids["token"] = token_issue(user=users["resident"], name="second")[1].pk
     return World(users=users, tokens=tokens, places=places)
+
+
+def _far_listed(
+    place: Place, mark: str, organization_id: int, resident: Any, org_staff: User, root: User
+) -> None:
+    from wushe.projects import services as projects
+    from wushe.timebank import services as timebank
+    from wushe.timebank.models import SchemeKind
+
+    county = place.township[:6] + "000000"
+    call = projects.call_create(
+        data=projects.CallInput(
+            region_code=county,
+            kind="venture",
+            title=f"{mark}2026年公益创投",
+            funder="民政局",
+            year=2026,
+            budget_fen=100_000_000,
+            min_reviews=1,
+        ),
+        actor=root,
+    )
+    projects.project_submit(
+        data=projects.ProposalInput(
+            call_id=call.pk,
+            organization_id=organization_id,
+            region_code=place.community,
+            title=f"{mark}独居老人助餐项目",
+            summary="为独居老人提供助餐与探访服务。",
+            requested_fen=5_000_000,
+        ),
+        actor=org_staff,
+    )
+    scheme = timebank.scheme_create(
+        region_code=county,
+        code=f"m-coin-{place.key}",
+        name=f"{mark}时间币",
+        kind=SchemeKind.COIN,
+        actor=root,
+        daily_earn_cap=None,
+    )
+    timebank.account_for_resident(scheme=scheme, resident=resident)
 
 
 def _indicator_code() -> str:

@@ -8,14 +8,22 @@ Each call runs inside a savepoint that is rolled back, so a write that got throu
 nothing for the next call. A call that was refused (401/403/404 or a redirect to the login
 page) must not have written a successful audit event: refusals come before writes.
 
+What a GET that let the role in answered is searched for the objects of the places outside
+the role's reach (each carries its place's marker, access_world.MARKERS): no list, page or
+download may show them, and the lists (API GETs answering an array or a page of items, found
+from the OpenAPI document; the main list pages) must show the province officer and admin the
+places they do reach ("what lists show" below).
+
 Set WUSHE_MATRIX_OBSERVE=/path/file.py to write the observed table instead of only failing
 (handy after adding many endpoints; read every line before pasting it into the table)."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -43,7 +51,7 @@ from .access_matrix import (
     SKIPPED_PAGES,
     SKIPPED_PREFIXES,
 )
-from .access_world import OUT_OF_REACH, ROLES, World, build_world, png_bytes
+from .access_world import MARKERS, OUT_OF_REACH, ROLES, World, build_world, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -151,6 +159,9 @@ API_INPUTS: dict[str, dict[str, dict[str, Any]]] = {
         "body": {"source": "@account", "target": "@account"},
         "headers": {"HTTP_IDEMPOTENCY_KEY": "matrix-exchange"},
     },
+    # A list with a narrowing default, asked for everything so that the list checks see the
+    # world's enrolments (a visit has just been made, none is due this week).
+    "GET /api/v1/visits/due": {"query": {"bucket": "all"}},
     "GET /api/v1/indicators": {"query": {"region": "@region", "period": "2026"}},
     "GET /api/v1/indicators/{code}/breakdown": {"query": {"region": "@township", "period": "2026"}},
     "GET /api/v1/matching/suggestions": {"query": {"request": "@request"}},
@@ -177,6 +188,7 @@ class Observed:
     outcome: str
     status: int
     detail: str
+    text: str | None = None  # what a GET that answered 200 showed (see shown_text)
 
 
 def kind_of(path: str, name: str) -> str:
@@ -488,14 +500,174 @@ def call(
                 detail = str(response.json().get("code", "")) if response.status_code >= 400 else ""
             except (ValueError, AttributeError):
                 detail = ""
+        text = shown_text(response) if method == "GET" and response.status_code == 200 else None
         if outcome in (DENIED, LOGIN):
             # Every call is rolled back, so the world's last audit event stays the baseline.
             wrote = _wrote_since(audit_baseline)
             if wrote:
                 outcome, detail = ERROR, f"refused ({response.status_code}) after writing: {wrote}"
-        return Observed(outcome, response.status_code, detail)
+        return Observed(outcome, response.status_code, detail, text)
     finally:
         transaction.savepoint_rollback(sid)
+
+
+# --- what lists show --------------------------------------------------------------------------
+#
+# A list (an API GET answering an array or a page of items, a page listing objects) that lets
+# a role in must not show an object of a place outside the role's reach: every object of the
+# places outside IN carries its place's marker (access_world.MARKERS) in a name, title or
+# note, and no answer to a GET of the role may contain it. The check runs on every GET the
+# matrix makes inside (detail answers and pages showing one object of IN included: a detail
+# that lists others must not leak either), except what is public by design (SHOWS_EVERYWHERE).
+# To prove the search finds what it looks for, the lists must show the markers of the places
+# a role does reach to the province officer and admin (SHOWN_TO), unless a list holds only
+# the caller's own things or counts (LISTS_OF_ONE; a list under a path parameter holds one
+# object's children only and is exempt as such).
+
+# Answers meant to show everything, whoever asks (key prefixes).
+SHOWS_EVERYWHERE: dict[str, str] = {
+    "GET /api/v1/public/": "public disclosure (信息公开): every region's projects, funds, orgs",
+    "GET /api/v1/regions": "the division tree is reference data",
+    "GET /api/v1/activities": (
+        "activities are open to every volunteer's sign-up (the detail and sign-up rows are ANY); "
+        "the activities page lists those of the caller's region"
+    ),
+    "/disclosure/": "public disclosure pages",
+    "/regions/": "the division tree and its picker are reference data",
+}
+# Names that may show outside their place on a page, with why: the page offers them as a
+# choice and they are public anyway (organisations: /disclosure/organizations/). Only these
+# names (marker + suffix) are taken out of the page before it is searched.
+ORGANIZATION = "邻里互助社"  # access_world: every place's organisation is "<marker>邻里互助社"
+SCHEME = "时间币"  # and the time-bank scheme of a far place "<marker>时间币"
+PUBLIC_NAMES: dict[str, tuple[tuple[str, ...], str]] = {
+    "/volunteers/teams/": ((ORGANIZATION,), "a new team's organisation: any of the county's"),
+    "/projects/calls/<int:call_id>/apply/": (
+        (ORGANIZATION,),
+        "the applying organisation: any of the call's county",
+    ),
+    # Every organisation of the country (charity/forms.py FundForm.managing_org and
+    # StoreForm.operator; volunteers and projects offer the county's only).
+    "/charity/funds/new/": ((ORGANIZATION,), "a fund's managing organisation"),
+    "/charity/funds/<int:pk>/edit/": ((ORGANIZATION,), "a fund's managing organisation"),
+    "/charity/stores/new/": ((ORGANIZATION,), "a store's operating organisation"),
+    "/charity/stores/<int:pk>/edit/": ((ORGANIZATION,), "a store's operating organisation"),
+    "/timebank/schemes/<int:pk>/": (
+        (SCHEME,),
+        "exchange rates may be set with every scheme (通存通兑, 互认互通互兑)",
+    ),
+}
+# Roles whose lists must show the objects of the places they reach (proves the search works).
+SHOWN_TO = ("province", "admin")
+# Discovered lists (and MAIN_LIST_PAGES) that do not show objects of other places to anyone,
+# and (list, role) pairs for a role that sees only its own there.
+LISTS_OF_ONE: dict[str, str] = {
+    "GET /api/v1/auth/tokens": "the caller's own API tokens",
+    "GET /api/v1/notifications": "the caller's own notifications",
+    "GET /api/v1/timebank/accounts/mine": "the caller's own accounts",
+    "GET /api/v1/requests/eligible-handlers": "who may handle the one request asked about",
+    "GET /api/v1/needs/groups": "counts of needs by category, no object",
+    "GET /api/v1/visits/overview": "counts of enrolments by region, no object",
+}
+OWN_ONLY: dict[tuple[str, str], str] = {
+    ("GET /api/v1/imports", "province"): "import jobs are their creator's (and admins')",
+}
+# Lists of a kind the world has in some places only.
+NOT_IN_PLACES: dict[str, tuple[tuple[str, ...], str]] = {
+    "GET /api/v1/projects/calls": (("out",), "calls are county-wide: 海宁's is IN's"),
+    "/projects/calls/": (("out",), "calls are county-wide: 海宁's is IN's"),
+    "/timebank/schemes/": (("out",), "schemes are county-wide: 海宁's is IN's"),
+}
+# Pages that list objects of a kind (pages are found by route, their content is not typed),
+# asked with PAGE_QUERIES where their default narrows the list.
+MAIN_LIST_PAGES: tuple[str, ...] = (
+    "/activities/",
+    "/activities/queue/",
+    "/charity/",
+    "/charity/donors/",
+    "/menu/offerings/",
+    "/menu/orders/",
+    "/needs/list/",
+    "/organizations/",
+    "/partymembers/",
+    "/projects/",
+    "/projects/calls/",
+    "/requests/inbox/",
+    "/residents/",
+    "/residents/households/",
+    "/socialworkers/",
+    "/stations/",
+    "/timebank/schemes/",
+    "/visits/",
+    "/visits/plan/",
+    "/volunteers/",
+    "/volunteers/teams/",
+)
+PAGE_QUERIES: dict[str, dict[str, str]] = {"/visits/": {"bucket": "all"}}
+
+
+def shown_text(response: Any) -> str:
+    """What a GET showed, as text a marker can be found in: JSON with its escapes undone, a
+    page, or the cells of a spreadsheet (xlsx) or CSV download."""
+    if getattr(response, "streaming", False):
+        raw = b"".join(response.streaming_content)
+    else:
+        raw = response.content
+    if raw.startswith(b"PK\x03\x04"):
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            return "\n".join(
+                archive.read(name).decode("utf-8", "replace")
+                for name in archive.namelist()
+                if name.endswith(".xml")
+            )
+    text = raw.decode("utf-8", "replace")
+    if response.get("Content-Type", "").startswith("application/json"):
+        try:
+            return json.dumps(json.loads(text), ensure_ascii=False)
+        except ValueError:
+            pass
+    return text
+
+
+def is_list(endpoint: Endpoint, schema: dict[str, Any] | None) -> bool:
+    """An API GET whose answer is an array or a page of items; a page route without a path
+    parameter that MAIN_LIST_PAGES names."""
+    if endpoint.operation is None:
+        return endpoint.key in MAIN_LIST_PAGES
+    if endpoint.method != "GET" or schema is None:
+        return False
+    answer = endpoint.operation.get("responses", {}).get("200", {})
+    node = answer.get("content", {}).get("application/json", {}).get("schema")
+    if node is None:
+        return False
+    filler = Filler(World(users={}, tokens={}, places={}), schema)  # resolves $refs only
+    node = filler.resolve(node)
+    if node.get("type") == "array":
+        return True
+    items = node.get("properties", {}).get("items")
+    return items is not None and filler.resolve(items).get("type") == "array"
+
+
+def shows_everywhere(key: str) -> bool:
+    return key.startswith(tuple(SHOWS_EVERYWHERE))
+
+
+def out_of_reach(role: str) -> list[str]:
+    """The places outside IN whose objects `role` must not be shown."""
+    return [p for p in MARKERS if role == "anonymous" or role in OUT_OF_REACH[p]]
+
+
+def markers_in(text: str, key: str) -> dict[str, str]:
+    """The places whose marker `text` holds, each with the text around its first one."""
+    for suffix in PUBLIC_NAMES.get(key, ((), ""))[0]:
+        for marker in MARKERS.values():
+            text = text.replace(marker + suffix, "")
+    found = {}
+    for place, marker in MARKERS.items():
+        at = text.find(marker)
+        if at >= 0:
+            found[place] = re.sub(r"\s+", " ", text[max(0, at - 40) : at + 30])
+    return found
 
 
 def clients(world: World, *, pages: bool) -> dict[str, Client]:
@@ -583,6 +755,7 @@ def run_matrix(
         body: dict[str, Any] | None = None
         if pages:
             method = "GET"
+            query = PAGE_QUERIES.get(endpoint.key, {})
             if endpoint.key in PAGE_FORMS:
                 method, kind, body = "POST", "multipart", PAGE_FORMS[endpoint.key]
         else:
@@ -591,6 +764,7 @@ def run_matrix(
         suffix = "?" + urlencode(query, doseq=True) if query else ""
         seen: dict[str, str] = {}
         rendered: dict[str, bool] = {}
+        shown: dict[str, dict[str, str]] = {}
         notes: list[str] = []
         for role, client in role_clients.items():
             places = [("in", inside_url), *outside_urls.items()]
@@ -629,6 +803,8 @@ def run_matrix(
                 if place == "inside":
                     seen[role] = result.outcome
                     rendered[role] = result.status == 200
+                    if result.text is not None:
+                        shown[role] = markers_in(result.text, endpoint.key)
                 if result.outcome == OK and result.detail:
                     notes.append(f"{role}/{place}: {result.status} {result.detail}")
                 elif place != "inside" and result.outcome == OK:
@@ -644,10 +820,45 @@ def run_matrix(
                         f"{endpoint.key:70} {role:14} {place:8} expected {want:7} got "
                         f"{result.outcome} ({result.status}{detail})"
                     )
+        problems += list_problems(endpoint, shown, schema)
+        if shown and any(shown.values()):
+            notes.append("shows " + " ".join(f"{r}={'+'.join(p)}" for r, p in shown.items() if p))
         observed_rows.append(f"    {endpoint.key!r}: {suggest(seen)},")
         if notes:
             observed_rows.append("    # " + "; ".join(notes))
     return problems, observed_rows
+
+
+def list_problems(
+    endpoint: Endpoint, shown: dict[str, dict[str, str]], schema: dict[str, Any] | None
+) -> list[str]:
+    """What the answers of the roles (inside, 200) showed against what they may show."""
+    if shows_everywhere(endpoint.key):
+        return []
+    problems = [
+        f"{endpoint.key:70} {role:14} inside   shows an object of {place}, outside its "
+        f"reach: …{around}…"
+        for role, places in shown.items()
+        for place, around in places.items()
+        if place in out_of_reach(role)
+    ]
+    if is_list(endpoint, schema) and endpoint.key not in LISTS_OF_ONE and not endpoint.params:
+        for role in SHOWN_TO:
+            if role not in shown or (endpoint.key, role) in OWN_ONLY:
+                continue  # refused, or no 200: nothing listed
+            absent = NOT_IN_PLACES.get(endpoint.key, ((), ""))[0]
+            missing = [
+                p
+                for p in MARKERS
+                if p not in out_of_reach(role) and p not in shown[role] and p not in absent
+            ]
+            if missing:
+                problems.append(
+                    f"{endpoint.key:70} {role:14} inside   does not show objects of "
+                    f"{'+'.join(missing)} within its reach (a list of one's own or of one "
+                    "object's children goes into LISTS_OF_ONE)"
+                )
+    return problems
 
 
 def _observe(title: str, observed: list[str]) -> None:
@@ -730,6 +941,44 @@ def test_the_table_names_every_endpoint() -> None:
             for key in sorted(set(table) - keys)
         ]
     assert not problems, "\n".join(problems)
+
+
+def test_the_list_checks_know_their_lists() -> None:
+    """The list checks find the main lists from the OpenAPI document by themselves (were the
+    document to change shape, no list would be asked to show anything), and their tables name
+    only endpoints and pages that exist."""
+    found = {e.key for e in API_ENDPOINTS if is_list(e, API_SCHEMA)}
+    main = {
+        f"GET {API_PREFIX}/{path}"
+        for path in (
+            "requests",
+            "residents",
+            "households",
+            "volunteers",
+            "organizations",
+            "projects",
+            "visits/due",
+            "needs",
+            "orders",
+            "services",
+            "charity/donations",
+            "audit/events",
+        )
+    }
+    assert main <= found, f"not found as lists: {sorted(main - found)}"
+    assert not {e.key for e in API_ENDPOINTS if e.method != "GET"} & found
+    keys = {e.key for e in API_ENDPOINTS} | {e.key for e in PAGE_ENDPOINTS}
+    named = (
+        set(LISTS_OF_ONE)
+        | {key for key, _role in OWN_ONLY}
+        | set(NOT_IN_PLACES)
+        | set(PUBLIC_NAMES)
+        | set(MAIN_LIST_PAGES)
+        | set(PAGE_QUERIES)
+    )
+    assert named <= keys, f"no such endpoint or page: {sorted(named - keys)}"
+    unused = [p for p in SHOWS_EVERYWHERE if not any(k.startswith(p) for k in keys)]
+    assert not unused, f"SHOWS_EVERYWHERE names nothing that exists: {unused}"
 
 
 @pytest.mark.parametrize("group", API_GROUPS)
