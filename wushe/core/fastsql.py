@@ -27,18 +27,23 @@ def qn(name: str | None) -> str:
     return connection.ops.quote_name(str(name))
 
 
-_INSERT_SQL: dict[tuple[type[models.Model], str], tuple[str, list[models.Field[Any, Any]]]] = {}
+_INSERT_SQL: dict[
+    tuple[type[models.Model], str, bool], tuple[str, list[models.Field[Any, Any]]]
+] = {}
 
 
-def _insert_parts(model: type[models.Model]) -> tuple[str, list[models.Field[Any, Any]]]:
-    key = (model, connection.vendor)
+def _insert_parts(
+    model: type[models.Model], with_pk: bool = False
+) -> tuple[str, list[models.Field[Any, Any]]]:
+    key = (model, connection.vendor, with_pk)
     cached = _INSERT_SQL.get(key)
     if cached is None:
         meta = model._meta
         fields = [
             f
             for f in meta.concrete_fields
-            if not (f.primary_key and isinstance(f, models.AutoField | models.BigAutoField))
+            if with_pk
+            or not (f.primary_key and isinstance(f, models.AutoField | models.BigAutoField))
         ]
         columns = ", ".join(qn(f.column) for f in fields)
         sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES "
@@ -105,19 +110,36 @@ def insert_many(instances: Iterable[models.Model], *, read_pks: bool = False) ->
 Statement = tuple[str, list[Any]]
 
 
-def insert_statement(instances: Iterable[models.Model]) -> Statement | None:
+def insert_statement(
+    instances: Iterable[models.Model], *, with_pk: bool = False
+) -> Statement | None:
     """The INSERT of new rows of one model, for `execute_together` (None for no rows). The
-    rows' primary keys are not read back."""
+    rows' primary keys are not read back; `with_pk` writes the ones the rows already have
+    (see `reserve_pk_sql`)."""
     rows = list(instances)
     if not rows:
         return None
-    sql, fields = _insert_parts(type(rows[0]))
+    sql, fields = _insert_parts(type(rows[0]), with_pk)
     params: list[Any] = []
     for row in rows:
         params.extend(_values(row, fields))
         row._state.adding = False
         row._state.db = connection.alias
     return sql + ", ".join([_placeholders(len(fields))] * len(rows)), params
+
+
+def reserve_pk_sql(model: type[models.Model]) -> str | None:
+    """PostgreSQL: an SQL expression that draws the next primary key of `model` from its
+    identity sequence, for a caller to add to a query it runs anyway (so a row's pk is known
+    before its INSERT, and rows referring to it can go in the same statement). None
+    elsewhere."""
+    if connection.vendor != "postgresql":
+        return None
+    pk = model._meta.pk
+    assert pk is not None
+    table = model._meta.db_table.replace("'", "''")
+    column = pk.column.replace("'", "''")
+    return f"nextval(pg_get_serial_sequence('{table}', '{column}'))"
 
 
 def execute_together(statements: Iterable[Statement | None]) -> None:

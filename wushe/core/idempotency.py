@@ -25,7 +25,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -124,6 +124,7 @@ def idempotent_create(
     actor_field: str = "created_by",
     nested: bool = False,
     lookup_first: bool = True,
+    single_statement: bool = False,
 ) -> tuple[M, bool]:
     """Run `create` once per (county, actor, key): returns (row, created).
 
@@ -143,7 +144,13 @@ def idempotent_create(
     `lookup_first=False` skips the look-up before `create` (one statement less for a new
     key, the common case on a hot path): a retry then fails on the unique constraint at
     `create`'s first INSERT and takes the IntegrityError path above, with the same result.
-    Only for a `create` whose first write is that insert."""
+    Only for a `create` whose first write is that insert.
+
+    `single_statement=True` (with `lookup_first=False`): `create` writes everything in ONE
+    statement, which is atomic by itself, so no transaction is opened (two round trips less:
+    BEGIN and COMMIT). A lost race fails that statement on the unique key and nothing of it
+    is written. Inside a caller's transaction the usual (savepoint) path is taken, because a
+    failed statement would abort that transaction."""
 
     def lookup() -> M | None:
         return _existing(
@@ -155,6 +162,15 @@ def idempotent_create(
             print_=fingerprint,
         )
 
+    if single_statement and not connection.in_atomic_block:
+        assert not lookup_first and not nested
+        try:
+            return create(), True
+        except IntegrityError:
+            found = lookup() if key else None
+            if found is None:
+                raise
+            return found, False
     try:
         with transaction.atomic(durable=not nested):
             if key and lookup_first:

@@ -23,6 +23,7 @@ from wushe.core.errors import DomainError
 from wushe.core.idempotency import fingerprint, idempotent_create
 from wushe.core.images import AcceptedImage
 from wushe.indicators import refresh
+from wushe.notifications.services import enabled_channels
 from wushe.regions import codes
 from wushe.regions.models import Region
 from wushe.taxonomy.models import Term, Vocabulary
@@ -137,8 +138,8 @@ _BIGINT_MAX = 2**63 - 1
 
 
 def _category_and_policy(
-    raw: object, region_code: str, urgency: str, errors: Errors
-) -> tuple[Term | None, Policy]:
+    raw: object, region_code: str, urgency: str, errors: Errors, reserve: str | None = None
+) -> tuple[Term | None, Policy, int | None]:
     """The active request-category term named by code (or id) and the DeadlinePolicy that
     applies to it in `region_code` (same choice as `policy_for`), in ONE statement: the
     submission hot path (≥ 500/s) saves a round trip and an ORM compilation. Raw SQL because
@@ -146,7 +147,7 @@ def _category_and_policy(
     value = str(getattr(raw, "pk", raw) or "").strip()
     if not value:
         errors.add("category", f"{ENTITY}.category.required", _("请选择诉求类别。"))
-        return None, _default_policy(urgency)
+        return None, _default_policy(urgency), None
     chain = [*codes.ancestor_codes(region_code), region_code] if region_code else ["-"]
     term_table = connection.ops.quote_name(Term._meta.db_table)
     policy_table = connection.ops.quote_name(DeadlinePolicy._meta.db_table)
@@ -173,6 +174,9 @@ def _category_and_policy(
         f"WHERE t.{q('vocabulary')} = %s AND t.{q('active')} = %s AND {by_code_or_id} "
         f"ORDER BY t.{q('vocabulary')}, t.{q('order')}, t.{q('code')} LIMIT 1"
     )
+    if reserve:
+        # The new request's id drawn in the same round trip (once, for the one row found).
+        sql = f"SELECT found.*, {reserve} FROM ({sql}) found"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -180,12 +184,14 @@ def _category_and_policy(
         errors.add(
             "category", f"{ENTITY}.category.unknown", _("不认识的诉求类别：%(v)s") % {"v": value}
         )
-        return None, _default_policy(urgency)
+        return None, _default_policy(urgency), None
+    reserved = int(row[-1]) if reserve else None
+    row = row[:-1] if reserve else row
     n = len(_TERM_FIELDS)
     term = Term.from_db(connection.alias, list(_TERM_FIELDS), row[:n])
     if row[n] is None:
-        return term, _default_policy(urgency)
-    return term, Policy(*(int(v) for v in row[n:]))
+        return term, _default_policy(urgency), reserved
+    return term, Policy(*(int(v) for v in row[n:])), reserved
 
 
 def _default_policy(urgency: str) -> Policy:
@@ -302,7 +308,22 @@ def request_submit(
             "photos", f"{ENTITY}.photos.too_many", _("最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS}
         )
     region = _region(region_code, actor, channel, errors)
-    term, policy = _category_and_policy(category, region, urgency, errors)
+    # One statement for the whole submission (no transaction round trips) where it can be:
+    # PostgreSQL, no photos (their files and rows are written apart), inbox-only
+    # notifications. The request's id is then drawn with the category look-up.
+    one_statement = (
+        connection.vendor == "postgresql"
+        and not photos
+        and not enabled_channels()
+        and not connection.in_atomic_block
+    )
+    term, policy, reserved_pk = _category_and_policy(
+        category,
+        region,
+        urgency,
+        errors,
+        fastsql.reserve_pk_sql(Request) if one_statement else None,
+    )
     errors.raise_if_any()
     assert term is not None
     county = region[:6]
@@ -356,13 +377,18 @@ def request_submit(
         request.place(region)
         request.region = _known_communities[region]
         schedule(request)
-        # Inserted with event_seq 1 (the "submitted" event below), saving an UPDATE:
-        # Without the ORM's compiler (a hot path; wushe.core.fastsql), so without the
-        # post_save signal: the indicators' dirty mark is written here instead.
-        fastsql.insert(request)
-        # The other rows of the submission go in one round trip (PostgreSQL: one statement
-        # of data-modifying WITH clauses); photos, rarer, are written on their own.
         batch: list[fastsql.Statement | None] = []
+        if reserved_pk is not None:
+            # Everything in one statement (data-modifying WITH clauses): the request with
+            # its reserved id first, the rows that refer to it after.
+            request.pk = reserved_pk
+            batch.append(fastsql.insert_statement([request], with_pk=True))
+        else:
+            # Inserted with event_seq 1 (the "submitted" event below), saving an UPDATE.
+            fastsql.insert(request)
+        # Without the ORM's compiler (a hot path; wushe.core.fastsql), so without the
+        # post_save signal: the indicators' dirty mark is written here instead. The other
+        # rows go in one round trip (PostgreSQL: one statement); photos, rarer, apart.
         refresh.mark_changed(request, batch)
         request.event_seq = 0
         event(
@@ -417,6 +443,7 @@ def request_submit(
             # No pre-SELECT of the key: the unique constraint referees (a retry's INSERT fails
             # first thing and the stored row is read then) — one statement less per new one.
             lookup_first=False,
+            single_statement=reserved_pk is not None,
         )
     except BaseException:
         delete_files(stored)

@@ -272,7 +272,7 @@ def test_submission_lookup_picks_the_same_policy_as_policy_for(world):
                 for urgency in ("normal", "urgent", "critical"):
                     for raw in (term.code, str(term.pk)):
                         errors = Errors()
-                        found, policy = _category_and_policy(raw, place, urgency, errors)
+                        found, policy, _id = _category_and_policy(raw, place, urgency, errors)
                         assert not errors.items and found is not None and found.pk == term.pk
                         assert found.code == term.code and found.name == term.name
                         assert policy == services.policy_for(place, term.pk, urgency), (

@@ -131,6 +131,57 @@ def test_concurrent_posts_with_one_key_make_one_request():
     assert sorted(status for status, _ in results).count(201) == 1
     assert {status for status, _ in results} <= {200, 201}
     assert RequestEvent.objects.count() == 1
+    assert AuditEvent.objects.filter(action="requests.request.submitted").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_submission_outside_a_transaction_writes_all_its_rows_in_one_statement():
+    """On PostgreSQL a submission without photos is one statement (its id drawn with the
+    category look-up): the request, its first event, the audit row, the community workers'
+    inbox and the indicators' dirty mark all land, with the right id; a retry and a reused key
+    behave as in a transaction."""
+    from django.test.utils import CaptureQueriesContext
+
+    from wushe.indicators.models import DirtyMark
+    from wushe.notifications.models import Notification
+
+    ensure_haining_regions()
+    ensure_default_terms()
+    user = make_user("one-statement", "resident", NANGUANXIANG)
+    worker = make_user("one-statement-worker", "community_worker", NANGUANXIANG)
+    client = bearer_client(user)
+    with CaptureQueriesContext(connection) as queries:
+        first = client.post(
+            "/api/v1/requests", BODY, content_type="application/json", HTTP_IDEMPOTENCY_KEY="one"
+        )
+    assert first.status_code == 201, first.content
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not any(s.strip().upper() in {"BEGIN", "COMMIT"} for s in sql), sql
+    assert sum(s.lstrip().upper().startswith(("INSERT", "WITH")) for s in sql) == 1, sql
+    request = Request.objects.get()
+    assert request.pk == first.json()["id"]
+    event = RequestEvent.objects.get()
+    assert (event.request_id, event.seq, event.kind) == (request.pk, 1, "submitted")
+    audit = AuditEvent.objects.get(action="requests.request.submitted")
+    assert audit.target_id == str(request.pk)
+    note = Notification.objects.get(recipient=worker)
+    assert note.target_id == str(request.pk)
+    assert str(request.pk) in note.link
+    assert DirtyMark.objects.filter(county=NANGUANXIANG[:6]).exists()
+    again = client.post(
+        "/api/v1/requests", BODY, content_type="application/json", HTTP_IDEMPOTENCY_KEY="one"
+    )
+    assert (again.status_code, again.json()["id"]) == (200, request.pk)
+    other = client.post(
+        "/api/v1/requests",
+        {**BODY, "description": "另一件事"},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="one",
+    )
+    assert other.status_code == 409
+    assert Request.objects.count() == RequestEvent.objects.count() == 1
+    assert Notification.objects.count() == 1
 
 
 @pytest.mark.django_db
