@@ -295,29 +295,22 @@ def tell(
     external channel is enabled, see `event`)."""
     skip = getattr(exclude, "pk", None)
     wanted = [uid for uid in recipients if uid and uid != skip]
-    if wanted and batch is not None:
-        statement = inbox_statement(
-            recipients=wanted,
-            kind=f"requests.{kind}",
-            title=title,
-            body=body,
-            link=link(request),
-            region_code=request.region_id,
-            target=request,
-        )
-        if statement is not False:
-            batch.append(statement)
-            return
-    if wanted:
-        notify(
-            recipients=wanted,
-            kind=f"requests.{kind}",
-            title=title,
-            body=body,
-            link=link(request),
-            region_code=request.region_id,
-            target=request,
-        )
+    if not wanted:
+        return
+    message: dict[str, Any] = {
+        "recipients": wanted,
+        "kind": f"requests.{kind}",
+        "title": title,
+        "body": body,
+        "link": link(request),
+        "region_code": request.region_id,
+        "target": request,
+    }
+    statement = inbox_statement(**message) if batch is not None else False
+    if batch is not None and statement is not False:
+        batch.append(statement)
+    else:
+        notify(**message)
 
 
 def open_q() -> Q:
