@@ -10,6 +10,8 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from . import nav
 
+        tune_psycopg()
+
         nav.register(
             nav.NavItem(
                 key="home",
@@ -29,3 +31,26 @@ class CoreConfig(AppConfig):
                 order=900,
             )
         )
+
+
+# Statements up to this long, with up to this many parameters, keep their parsed form in
+# psycopg's cache. psycopg's defaults (4096 bytes, 50 parameters) leave out the hot paths'
+# multi-row statements (wushe.core.fastsql.execute_together: a request submission is ~5 KB
+# with ~100 parameters), whose %s placeholders it would otherwise re-split with a regular
+# expression on every call. Departure: a module constant of psycopg's, not a public setting;
+# test_http checks that the names still exist.
+PSYCOPG_CACHED_STATEMENT_LENGTH = 32768
+PSYCOPG_CACHED_STATEMENT_PARAMS = 1024
+
+
+def tune_psycopg() -> None:
+    try:
+        from psycopg import _queries
+    except ImportError:  # SQLite-only installation
+        return
+    _queries.MAX_CACHED_STATEMENT_LENGTH = max(
+        _queries.MAX_CACHED_STATEMENT_LENGTH, PSYCOPG_CACHED_STATEMENT_LENGTH
+    )
+    _queries.MAX_CACHED_STATEMENT_PARAMS = max(
+        _queries.MAX_CACHED_STATEMENT_PARAMS, PSYCOPG_CACHED_STATEMENT_PARAMS
+    )

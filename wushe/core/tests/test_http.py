@@ -123,3 +123,13 @@ def test_wushe_module_acts_as_manage_py():
     )
     assert result.returncode == 0, result.stderr
     assert "regions load" in result.stdout
+
+
+def test_psycopg_keeps_the_hot_paths_long_statements_parsed():
+    """wushe.core.apps.tune_psycopg raises two psycopg module constants; if an upgrade
+    renames them the tuning silently stops, so check they exist and were raised."""
+    psycopg_queries = pytest.importorskip("psycopg._queries")
+    from wushe.core.apps import PSYCOPG_CACHED_STATEMENT_LENGTH, PSYCOPG_CACHED_STATEMENT_PARAMS
+
+    assert psycopg_queries.MAX_CACHED_STATEMENT_LENGTH >= PSYCOPG_CACHED_STATEMENT_LENGTH
+    assert psycopg_queries.MAX_CACHED_STATEMENT_PARAMS >= PSYCOPG_CACHED_STATEMENT_PARAMS
