@@ -15,6 +15,7 @@ from ninja.pagination import paginate
 from pydantic import ConfigDict, StrictBool, StrictInt
 
 from wushe.accounts.auth import API_AUTH
+from wushe.core.bounds import POINTS_MAX, QUANTITY_MAX
 from wushe.core.errors import NotFound, PermissionDenied, ValidationFailed
 from wushe.core.paging import CappedLimitOffsetPagination
 from wushe.organizations.models import Organization
@@ -29,7 +30,7 @@ from .models import (
     Donor,
     StoreItem,
 )
-from .money import format_fen
+from .money import DONATION_FEN_MAX, format_fen
 
 router = Router(tags=["charity"], auth=API_AUTH)
 
@@ -470,11 +471,13 @@ class DonationIn(InSchema):
     store_id: StrictInt | None = None
     donor_id: StrictInt
     kind: Literal["money", "goods"]
-    amount_fen: StrictInt = Field(0, description="资金金额（分，整数）")
+    amount_fen: StrictInt = Field(0, le=DONATION_FEN_MAX, description="资金金额（分，整数）")
     goods_description: str = Field("", max_length=200)
-    quantity: StrictInt = 0
+    quantity: StrictInt = Field(0, le=QUANTITY_MAX)
     unit: str = Field("", max_length=20)
-    estimated_value_fen: StrictInt = Field(0, description="物资估值（分，整数）")
+    estimated_value_fen: StrictInt = Field(
+        0, le=DONATION_FEN_MAX, description="物资估值（分，整数）"
+    )
     received_on: date
     receipt_no: str = Field("", max_length=40)
     purpose: str = Field("", description="指定用途（服务类别代码）")
@@ -627,8 +630,8 @@ class ItemOut(Schema):
 class ItemIn(InSchema):
     name: str = Field(..., max_length=100)
     unit: str = Field(..., max_length=20)
-    points_price: StrictInt
-    stock: StrictInt = 0
+    points_price: StrictInt = Field(..., le=POINTS_MAX)
+    stock: StrictInt = Field(0, le=QUANTITY_MAX)
     active: StrictBool = True
     source_donation_id: StrictInt | None = None
 
@@ -636,12 +639,12 @@ class ItemIn(InSchema):
 class ItemPatch(InSchema):
     name: str | None = Field(None, max_length=100)
     unit: str | None = Field(None, max_length=20)
-    points_price: StrictInt | None = None
+    points_price: StrictInt | None = Field(None, le=POINTS_MAX)
     active: StrictBool | None = None
 
 
 class RestockIn(InSchema):
-    quantity: StrictInt = Field(..., description="补货数量（正整数）")
+    quantity: StrictInt = Field(..., le=QUANTITY_MAX, description="补货数量（正整数）")
     note: str = Field("", max_length=200)
 
 

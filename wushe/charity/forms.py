@@ -42,8 +42,9 @@ class FundForm(forms.Form):
     region = RegionField(label=_("所属区划"), queryset=Region.objects.none())
     kind = forms.ChoiceField(label=_("类型"), choices=FundKind.choices)
     name = forms.CharField(label=_("名称"), max_length=200)
+    # Offered by the view: the organisations of the user's scope (selectors.organization_choices).
     managing_org = forms.ModelChoiceField(
-        label=_("管理机构"), queryset=Organization.objects.order_by("name"), required=False
+        label=_("管理机构"), queryset=Organization.objects.none(), required=False
     )
     opened_on = forms.DateField(label=_("设立日期"), required=False, widget=DATE)
     purposes = forms.ModelMultipleChoiceField(
@@ -57,9 +58,17 @@ class FundForm(forms.Form):
     )
     public = forms.BooleanField(label=_("向社会公开"), required=False, initial=True)
 
-    def __init__(self, *args: Any, regions: Any = None, editing: bool = False, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        organizations: Any,
+        regions: Any = None,
+        editing: bool = False,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.fields["purposes"].queryset = _service_terms()  # type: ignore[attr-defined]
+        self.fields["managing_org"].queryset = organizations  # type: ignore[attr-defined]
         if editing:
             del self.fields["region"]
         else:
@@ -165,14 +174,23 @@ class StoreForm(forms.Form):
     region = RegionField(label=_("所属乡镇（街道）或村（社区）"), queryset=Region.objects.none())
     name = forms.CharField(label=_("名称"), max_length=200)
     address = forms.CharField(label=_("地址"), max_length=300, required=False)
+    # Offered by the view: the organisations of the user's scope (selectors.organization_choices).
     operator = forms.ModelChoiceField(
-        label=_("运营机构"), queryset=Organization.objects.order_by("name"), required=False
+        label=_("运营机构"), queryset=Organization.objects.none(), required=False
     )
     opening_hours = forms.CharField(label=_("开放时间"), max_length=200, required=False)
     active = forms.BooleanField(label=_("开放中"), required=False, initial=True)
 
-    def __init__(self, *args: Any, regions: Any = None, editing: bool = False, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        organizations: Any,
+        regions: Any = None,
+        editing: bool = False,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
+        self.fields["operator"].queryset = organizations  # type: ignore[attr-defined]
         if editing:
             del self.fields["region"]
         else:

@@ -11,6 +11,10 @@ from django.utils.translation import gettext as _
 from wushe.core.errors import ValidationFailed
 
 MAX_FEN = 10**15  # ¥10 trillion: far above any donation; guards the BigInteger columns
+# One donation (money, or goods' estimated value): ¥1,000,000,000 (10亿元) is far above any
+# single gift to a county foundation or a community fund, and a few typed zeros too many are
+# caught (wushe.core.bounds has only a meal's price in fen, far too small for a donation).
+DONATION_FEN_MAX = 10**11
 
 
 def format_fen(fen: int) -> str:
@@ -20,7 +24,9 @@ def format_fen(fen: int) -> str:
     return f"{sign}¥{yuan:,}.{cents:02d}"
 
 
-def require_fen(value: object, *, field: str, code: str, allow_zero: bool = False) -> int:
+def require_fen(
+    value: object, *, field: str, code: str, allow_zero: bool = False, maximum: int = MAX_FEN
+) -> int:
     """`value` as an integer number of fen (> 0, or >= 0 with allow_zero). A float, a bool or a
     string is refused: callers convert yuan with `parse_yuan` first."""
     if isinstance(value, bool) or not isinstance(value, int):
@@ -29,7 +35,7 @@ def require_fen(value: object, *, field: str, code: str, allow_zero: bool = Fals
     if value < 0 or (value == 0 and not allow_zero):
         message = _("金额必须大于零。") if not allow_zero else _("金额不能为负数。")
         raise ValidationFailed(message, code=f"{code}_positive", fields={field: [message]})
-    if value > MAX_FEN:
+    if value > maximum:
         message = _("金额过大，请核对。")
         raise ValidationFailed(message, code=f"{code}_too_large", fields={field: [message]})
     return value

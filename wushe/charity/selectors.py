@@ -30,6 +30,7 @@ from wushe.accounts.scoping import (
     scope_q,
 )
 from wushe.core.errors import NotFound
+from wushe.organizations.models import Organization
 from wushe.regions import codes
 from wushe.regions.models import Region
 
@@ -379,3 +380,29 @@ def region_choices(*, user: Any, roles: frozenset[str], levels: set[int]) -> Que
     if qs.count() > 600:
         qs = qs.filter(level__lte=4)
     return qs.order_by("code")
+
+
+def organizations_in_scope(*, user: Any, roles: frozenset[str]) -> QuerySet[Organization]:
+    """Organisations a writer of `roles` may name as a fund's manager or a store's operator:
+    registered in a region of the user's scope, or serving one (`coverage`), as the register
+    shows them to workers (organizations.selectors). A county-registered agency serving a
+    township is then a choice for that township's officer; an organisation of another county
+    or province is not."""
+    prefixes = scope_prefixes(user, roles)
+    if NATIONWIDE in prefixes:
+        return Organization.objects.all()
+    in_scope_q = scope_q(user, "region_id", roles)
+    # A subquery rather than a join: no duplicate rows for an organisation covering several.
+    covered = Organization.coverage.through.objects.filter(in_scope_q).values("organization_id")
+    return Organization.objects.filter(in_scope_q | Q(pk__in=covered))
+
+
+def organization_choices(
+    *, user: Any, roles: frozenset[str], current: int | None = None
+) -> QuerySet[Organization]:
+    """`organizations_in_scope` for a form's <select>, plus the organisation already chosen
+    (an edit must not silently drop a manager set earlier by a wider scope)."""
+    qs = organizations_in_scope(user=user, roles=roles)
+    if current is not None:
+        qs = qs | Organization.objects.filter(pk=current)
+    return qs.only("pk", "name").order_by("name", "pk")

@@ -35,7 +35,9 @@ from .models import (
     FundStatus,
     StoreItem,
 )
-from .money import require_fen
+from .money import DONATION_FEN_MAX, require_fen
+from .rules import FUND_WRITER_ROLES, STORE_WRITER_ROLES
+from .selectors import organizations_in_scope
 
 FUND_LEVELS = frozenset({2, 3, 4, 5})  # city foundation down to a community micro-fund
 DONOR_LEVELS = frozenset({2, 3, 4, 5})
@@ -92,6 +94,25 @@ def _region(raw: object, levels: frozenset[int], code: str) -> Region:
     if region.level not in levels:
         raise _invalid(code, "region", _("不能登记在该层级的区划上。"))
     return region
+
+
+def _organization_in_scope(
+    actor: Any,
+    organization: Organization | None,
+    *,
+    roles: frozenset[str],
+    field: str,
+    current_id: int | None = None,
+) -> None:
+    """Refuse an organisation outside the actor's scope (422, like a region outside it): a
+    township officer may not make another county's organisation a fund's manager. The one
+    already chosen (`current_id`, set earlier by a wider scope) may stay."""
+    if organization is None or organization.pk == current_id:
+        return
+    if not organizations_in_scope(user=actor, roles=roles).filter(pk=organization.pk).exists():
+        raise _invalid(
+            "charity.organization_out_of_scope", field, _("该社会组织不在您的管辖范围内。")
+        )
 
 
 def _text(value: object, *, field: str, code: str, max_length: int, required: bool) -> str:
@@ -228,6 +249,7 @@ def fund_create(
             "purposes": purposes,
         },
     )
+    _organization_in_scope(actor, fund.managing_org, roles=FUND_WRITER_ROLES, field="managing_org")
     with transaction.atomic():
         if _fund_name_taken(fund):
             raise Conflict(
@@ -260,7 +282,16 @@ def fund_update(*, fund: CharityFund, changes: Mapping[str, Any], actor: Any) ->
             county_code=fund.county_code, pk=fund.pk
         )
         before = _fund_snapshot(locked, list(locked.purposes.all()))
+        current_org_id = locked.managing_org_id
         terms = _fund_fields(locked, changes)
+        if "managing_org" in changes:
+            _organization_in_scope(
+                actor,
+                locked.managing_org,
+                roles=FUND_WRITER_ROLES,
+                field="managing_org",
+                current_id=current_org_id,
+            )
         if "name" in changes and _fund_name_taken(locked):
             raise Conflict(
                 _("该区划下已有同名基金。"),
@@ -543,7 +574,9 @@ def donation_record(
     )
     donation.place(target.region_id)
     if kind == DonationKind.MONEY:
-        donation.amount_fen = require_fen(amount_fen, field="amount_fen", code="donation.amount")
+        donation.amount_fen = require_fen(
+            amount_fen, field="amount_fen", code="donation.amount", maximum=DONATION_FEN_MAX
+        )
     else:
         donation.goods_description = _text(
             goods_description,
@@ -561,6 +594,7 @@ def donation_record(
             field="estimated_value_fen",
             code="donation.estimated_value",
             allow_zero=True,
+            maximum=DONATION_FEN_MAX,
         )
     with transaction.atomic():
         if fund is not None:
@@ -762,6 +796,7 @@ def store_create(
             "active": active,
         },
     )
+    _organization_in_scope(actor, store.operator, roles=STORE_WRITER_ROLES, field="operator")
     with transaction.atomic():
         if _store_name_taken(store):
             message = _("该区划下已有同名爱心超市。")
@@ -788,7 +823,16 @@ def store_update(*, store: CharityStore, changes: Mapping[str, Any], actor: Any)
             county_code=store.county_code, pk=store.pk
         )
         before = _store_snapshot(locked)
+        current_operator_id = locked.operator_id
         _store_fields(locked, changes)
+        if "operator" in changes:
+            _organization_in_scope(
+                actor,
+                locked.operator,
+                roles=STORE_WRITER_ROLES,
+                field="operator",
+                current_id=current_operator_id,
+            )
         if "name" in changes and _store_name_taken(locked):
             message = _("该区划下已有同名爱心超市。")
             raise Conflict(message, code="store.name_taken", fields={"name": [message]})

@@ -79,7 +79,8 @@ def fund_create(request: HttpRequest) -> HttpResponse:
     regions = selectors.region_choices(
         user=request.user, roles=FUND_WRITER_ROLES, levels={2, 3, 4, 5}
     )
-    form = forms.FundForm(request.POST or None, regions=regions)
+    organizations = selectors.organization_choices(user=request.user, roles=FUND_WRITER_ROLES)
+    form = forms.FundForm(request.POST or None, regions=regions, organizations=organizations)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -212,7 +213,12 @@ def fund_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "purpose_text": fund.purpose_text,
         "public": fund.public,
     }
-    form = forms.FundForm(request.POST or None, initial=initial, editing=True)
+    organizations = selectors.organization_choices(
+        user=request.user, roles=FUND_WRITER_ROLES, current=fund.managing_org_id
+    )
+    form = forms.FundForm(
+        request.POST or None, initial=initial, editing=True, organizations=organizations
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         changes = {key: data[key] for key in initial}
@@ -389,7 +395,8 @@ def donor_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def store_create(request: HttpRequest) -> HttpResponse:
     _require(request, "charity.add_store")
     regions = selectors.region_choices(user=request.user, roles=STORE_WRITER_ROLES, levels={4, 5})
-    form = forms.StoreForm(request.POST or None, regions=regions)
+    organizations = selectors.organization_choices(user=request.user, roles=STORE_WRITER_ROLES)
+    form = forms.StoreForm(request.POST or None, regions=regions, organizations=organizations)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -500,7 +507,12 @@ def store_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "opening_hours": store.opening_hours,
         "active": store.active,
     }
-    form = forms.StoreForm(request.POST or None, initial=initial, editing=True)
+    organizations = selectors.organization_choices(
+        user=request.user, roles=STORE_WRITER_ROLES, current=store.operator_id
+    )
+    form = forms.StoreForm(
+        request.POST or None, initial=initial, editing=True, organizations=organizations
+    )
     if request.method == "POST" and form.is_valid():
         changes = {key: form.cleaned_data[key] for key in initial}
         try:
