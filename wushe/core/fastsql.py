@@ -137,8 +137,8 @@ def reserve_pk_sql(model: type[models.Model]) -> str | None:
         return None
     pk = model._meta.pk
     assert pk is not None
-    table = model._meta.db_table.replace("'", "''")
-    column = pk.column.replace("'", "''")
+    table = str(model._meta.db_table).replace("'", "''")
+    column = str(pk.column).replace("'", "''")
     return f"nextval(pg_get_serial_sequence('{table}', '{column}'))"
 
 

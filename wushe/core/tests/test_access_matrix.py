@@ -546,12 +546,6 @@ PUBLIC_NAMES: dict[str, tuple[tuple[str, ...], str]] = {
         (ORGANIZATION,),
         "the applying organisation: any of the call's county",
     ),
-    # Every organisation of the country (charity/forms.py FundForm.managing_org and
-    # StoreForm.operator; volunteers and projects offer the county's only).
-    "/charity/funds/new/": ((ORGANIZATION,), "a fund's managing organisation"),
-    "/charity/funds/<int:pk>/edit/": ((ORGANIZATION,), "a fund's managing organisation"),
-    "/charity/stores/new/": ((ORGANIZATION,), "a store's operating organisation"),
-    "/charity/stores/<int:pk>/edit/": ((ORGANIZATION,), "a store's operating organisation"),
     "/timebank/schemes/<int:pk>/": (
         (SCHEME,),
         "exchange rates may be set with every scheme (通存通兑, 互认互通互兑)",
