@@ -671,6 +671,7 @@ def upload_photos(
     stage: Form[str],
     photos: File[list[UploadedFile]],
 ) -> Status[list[dict[str, Any]]]:
+    services.photo_add_check(request_id=request_id, actor=request.user, stage=stage)
     if len(photos) > MAX_PHOTOS_PER_STAGE:
         raise DomainError(
             _("最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS_PER_STAGE},

@@ -590,6 +590,8 @@ def photo_add(request: HttpRequest, request_id: int) -> HttpResponse:
     files = request.FILES.getlist("photos")
 
     def run() -> Any:
+        # The caller before the files (their number and content).
+        services.photo_add_check(request_id=request_id, actor=request.user, stage=stage)
         return services.request_photo_add(
             request_id=request_id, actor=request.user, photos=_photos(files), stage=stage
         )

@@ -973,7 +973,9 @@ PAGES: dict[str, dict[str, str]] = {
         DENIED, township=OK, county=OK, province=OK, admin=OK
     ),
     "/requests/<int:request_id>/follow-up/": row(DENIED, community=OK, admin=OK),
-    "/requests/<int:request_id>/photos/": row(OK),
+    # Like the API: the submitter and the community (and admin) add photos; the rest are refused
+    # before the files are looked at (photo_add_check).
+    "/requests/<int:request_id>/photos/": row(DENIED, resident=OK, community=OK, admin=OK),
     "/requests/<int:request_id>/photos/<int:photo_id>/": row(
         OK, volunteer=DENIED, org_staff=DENIED, charity_staff=DENIED, reviewer=DENIED
     ),

@@ -77,6 +77,10 @@ PARAM_KINDS: dict[str, str] = {
     "job_id": "import_job",
     "notification_id": "notification",
     "request_id": "request",
+    # A body or query field that names a request by id (needs/from-request, eligible
+    # handlers): the world's request, not id 1 (which exists only while the sequence is fresh:
+    # a transactional test earlier in the same worker moves it on).
+    "request": "request",
     "photo_id": "photo",
     "activity_id": "activity",
     "record_id": "record",

@@ -10,7 +10,7 @@ from .oversight import (
     request_supervise,
     requests_sweep,
 )
-from .photos import request_photo_add
+from .photos import photo_add_check, request_photo_add
 from .submit import policy_for, priority_of, request_submit
 from .transitions import (
     HandlerSpec,
@@ -27,6 +27,7 @@ from .transitions import (
 __all__ = [
     "HandlerSpec",
     "SweepReport",
+    "photo_add_check",
     "policy_for",
     "priority_of",
     "request_accept",

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from wushe.core.errors import ValidationFailed
+from wushe.core.errors import NotFound, ValidationFailed
 from wushe.core.images import AcceptedImage, StoredImage, image_delete, image_store
 
 from .. import rules
@@ -115,11 +115,25 @@ def stage_open(request: Request, stage: str) -> bool:
     return request.status in WORKING_STATUSES or request.status == Status.RESOLVED
 
 
+def photo_add_check(*, request_id: int, actor: Any, stage: str) -> None:
+    """The caller first (before the stage, the number of files or their content is looked
+    at): NotFound for a request they may not see, PermissionDenied for one they may not add
+    photos to (at that stage; an unknown stage: at any stage). Without a lock: the service
+    checks again under it."""
+    request = Request.objects.filter(pk=request_id).first()
+    if request is None or not rules.may_view(actor, request):
+        raise NotFound()
+    stages = [stage] if stage in PhotoStage.values else list(PhotoStage.values)
+    if not any(may_add_photo(actor, request, s) for s in stages):
+        raise forbidden()
+
+
 def request_photo_add(
     *, request_id: int, actor: Any, photos: Sequence[AcceptedImage], stage: str
 ) -> list[RequestPhoto]:
     """Add pictures to a request (checked images from `image_accept`). The same picture
     twice is stored once: repeating the upload changes nothing."""
+    photo_add_check(request_id=request_id, actor=actor, stage=stage)
     if stage not in PhotoStage.values:
         raise ValidationFailed(_("照片阶段不正确。"), code="request.photos.stage_invalid")
     if not photos:

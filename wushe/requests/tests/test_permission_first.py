@@ -97,3 +97,58 @@ def test_merge_page_with_an_empty_form_refuses_the_resident_before_the_form(worl
     assert "请填写要合并到的诉求编号。" in [str(m) for m in response.context["messages"]]
     request.refresh_from_db()
     assert request.status == Status.SUBMITTED
+
+
+@pytest.mark.parametrize(
+    ("outsider", "status"),
+    [("community_b", 404), ("volunteer", 404), ("township", 403)],
+)
+@pytest.mark.parametrize("stage", ["submitted", "no-such-stage"])
+def test_photo_upload_refuses_an_outsider_before_looking_at_the_files(
+    world, private_storage, outsider, status, stage
+):
+    """Not an image, an unknown stage: an outsider still gets 403/404, never the 422 that
+    tells what is wrong with the upload; nothing is stored."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from wushe.requests.models import RequestPhoto
+
+    request = world.submit()
+    client = bearer_client(world.users[outsider])
+    before = _last_event()
+    junk = SimpleUploadedFile("a.png", b"not an image at all", content_type="image/png")
+    response = client.post(
+        f"/api/v1/requests/{request.pk}/photos", {"stage": stage, "photos": [junk]}
+    )
+    assert response.status_code == status, response.content
+    assert not RequestPhoto.objects.filter(request=request).exists()
+    assert _written_since(before) == []
+
+
+def test_photo_upload_tells_the_resident_what_is_wrong_with_the_file(world, private_storage):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    request = world.submit()
+    client = bearer_client(world.users["resident"])
+    junk = SimpleUploadedFile("a.png", b"not an image at all", content_type="image/png")
+    response = client.post(
+        f"/api/v1/requests/{request.pk}/photos", {"stage": "submitted", "photos": [junk]}
+    )
+    assert response.status_code == 422, response.content
+    assert response.json()["code"].startswith(("image.", "upload."))
+
+
+def test_photo_page_refuses_an_outsider_before_the_files(world, private_storage):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from wushe.requests.models import RequestPhoto
+
+    request = world.submit()
+    page = signed_in(world.users["community_b"])
+    junk = SimpleUploadedFile("a.png", b"not an image at all", content_type="image/png")
+    response = page.post(
+        f"/requests/{request.pk}/photos/", {"stage": "submitted", "photos": [junk]}, follow=True
+    )
+    assert not RequestPhoto.objects.filter(request=request).exists()
+    text = response.content.decode()
+    assert "只能上传 JPEG、PNG 或 WebP" not in text  # the file's problem is not told to them
