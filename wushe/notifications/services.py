@@ -91,6 +91,14 @@ def _check_link(link: str) -> str:
     return link
 
 
+def _checked(recipients: Iterable[Any], kind: str, title: str, link: str) -> tuple[str, list[int]]:
+    """What every message needs checked: a kind and a title, a site-relative link; and its
+    recipients as user ids, each once."""
+    if not kind or not title:
+        raise ValueError("notify needs a kind and a title")
+    return _check_link(link), list(dict.fromkeys(_user_id(r) for r in recipients))
+
+
 def notify(
     *,
     recipients: Iterable[Any],
@@ -109,10 +117,7 @@ def notify(
     "requests.accepted". `link`: site-relative URL of the page to open. `channels`: limit the
     external channels (None = all enabled; [] = inbox only). Call inside the caller's
     transaction; personal data rules: see the module docstring."""
-    if not kind or not title:
-        raise ValueError("notify needs a kind and a title")
-    link = _check_link(link)
-    user_ids = list(dict.fromkeys(_user_id(r) for r in recipients))
+    link, user_ids = _checked(recipients, kind, title, link)
     if not user_ids:
         return []
     enabled = enabled_channels()
@@ -180,12 +185,9 @@ def inbox_statement(
     INSERT for the caller's `fastsql.execute_together`; None when there is no recipient.
     False when an external channel is enabled: then call `notify`, which also fills the
     outbox and queues delivery."""
-    if not kind or not title:
-        raise ValueError("notify needs a kind and a title")
     if enabled_channels():
         return False
-    link = _check_link(link)
-    user_ids = list(dict.fromkeys(_user_id(r) for r in recipients))
+    link, user_ids = _checked(recipients, kind, title, link)
     rows = _inbox_rows(user_ids, kind, title, body, link, region_code, target, timezone.now())
     return fastsql.insert_statement(rows)
 
